@@ -1,0 +1,104 @@
+// Resource shapes of docs/api.md and docs/protocol.md. Message objects are the same on REST and WS.
+
+export type Language = 'nl' | 'en';
+
+export interface UserRef {
+  id: number;
+  display_name: string;
+}
+
+export interface Me {
+  id: number;
+  email: string;
+  display_name: string;
+  language: Language;
+  is_staff: boolean;
+  librarian_of: string[];
+}
+
+export interface Library {
+  id: number;
+  name: string;
+  slug: string;
+}
+
+export type Visibility = 'public' | 'closed';
+export type MembershipState = 'active' | 'pending';
+
+export interface Membership {
+  role: string;
+  state: MembershipState;
+}
+
+export interface Group {
+  id: number;
+  slug: string;
+  name: string;
+  description: string;
+  /** Theme names; see `normaliseGroup` for the tolerated wire shapes. */
+  themes: string[];
+  visibility: Visibility;
+  library: { slug: string; name: string };
+  member_count: number;
+  last_seq: number;
+  membership: Membership | null;
+  unread: number;
+}
+
+export interface Thread {
+  id: number;
+  group: string;
+  title: string;
+  created_by: UserRef;
+  created_at: string;
+  last_message_at: string | null;
+  message_count: number;
+  /** Present on REST thread lists; absent in `thread.created` events. */
+  unread?: number;
+}
+
+export const REACTION_EMOJI = ['👍', '❤️', '😂', '🎉', '🤔', '👀', '🙏', '💡'] as const;
+export type ReactionEmoji = (typeof REACTION_EMOJI)[number];
+
+export interface Reaction {
+  emoji: string;
+  count: number;
+  users: number[];
+}
+
+export interface Message {
+  id: number;
+  group: string;
+  thread: number;
+  seq: number;
+  author: UserRef;
+  body: string;
+  /** Sanitised server-side; safe for {@html}. */
+  html: string;
+  created_at: string;
+  edited_at: string | null;
+  deleted: boolean;
+  reactions: Reaction[];
+  client_id: string | null;
+}
+
+export interface Page<T> {
+  next: string | null;
+  previous: string | null;
+  results: T[];
+}
+
+export interface Member {
+  user: UserRef;
+  role: string;
+  state: MembershipState;
+  joined_at: string;
+}
+
+/** The one error shape of REST and WS (`fields` only on validation errors). */
+export interface ApiErrorBody {
+  code: string;
+  detail: string;
+  fields?: Record<string, string[]>;
+  retry_after?: number;
+}

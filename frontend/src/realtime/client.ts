@@ -1,0 +1,472 @@
+import { Backoff, type BackoffOptions } from './backoff';
+import {
+  isSequenced,
+  parseFrame,
+  type ClientFrame,
+  type ErrorFrame,
+  type ServerFrame,
+} from './protocol';
+import { Sequencer } from './sequencer';
+import { browserTimers, type Timers } from './timers';
+
+/** The subset of the DOM WebSocket the client uses (so tests can pass a fake). */
+export interface WebSocketLike {
+  readonly readyState: number;
+  onopen: ((ev: Event) => void) | null;
+  onclose: ((ev: CloseEvent) => void) | null;
+  onmessage: ((ev: MessageEvent) => void) | null;
+  onerror: ((ev: Event) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+export type WebSocketCtor = new (url: string) => WebSocketLike;
+
+const OPEN = 1;
+
+/**
+ * - `connecting`: first attempt, nothing shown yet
+ * - `open`
+ * - `reconnecting`: down and retrying with back-off (the banner shows)
+ * - `unauthenticated` (close 4001) / `forbidden` (4003): stopped, no retry
+ * - `idle`: not started or stopped by `disconnect()`
+ */
+export type ConnectionStatus = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'unauthenticated' | 'forbidden';
+
+export type SendState = 'pending' | 'sent' | 'failed';
+
+export interface OutboxUpdate {
+  client_id: string;
+  thread: number;
+  body: string;
+  state: SendState;
+  /** Set when `state` is `sent`. */
+  id?: number;
+  seq?: number;
+  /** Why it failed: the server's error frame, or `{code: 'timeout'}`. */
+  error?: Pick<ErrorFrame, 'code' | 'detail' | 'retry_after'>;
+}
+
+type FrameMap = { [F in ServerFrame as F['type']]: F };
+export type RealtimeEventMap = FrameMap & {
+  status: { status: ConnectionStatus };
+  outbox: OutboxUpdate;
+  auth_required: Record<string, never>;
+};
+export type RealtimeEventType = keyof RealtimeEventMap;
+type Handler<K extends RealtimeEventType> = (event: RealtimeEventMap[K]) => void;
+
+export interface RealtimeOptions {
+  /** Computed on every connect, so a language switch applies to the next socket. */
+  url: () => string;
+  WebSocket?: WebSocketCtor;
+  timers?: Timers;
+  random?: () => number;
+  uuid?: () => string;
+  backoff?: Omit<BackoffOptions, 'random'>;
+  gapMs?: number;
+  pingIntervalMs?: number;
+  /** No frame at all for this long means a dead connection (half-open TCP): drop and reconnect. */
+  deadAfterMs?: number;
+  /** A send not acknowledged within this time (connected or not) becomes `failed`. */
+  sendTimeoutMs?: number;
+  typingThrottleMs?: number;
+}
+
+interface OutboxEntry extends OutboxUpdate {
+  timer: unknown;
+}
+
+export class RealtimeClient {
+  status: ConnectionStatus = 'idle';
+
+  private readonly opts: RealtimeOptions;
+  private readonly Ctor: WebSocketCtor;
+  private readonly timers: Timers;
+  private readonly uuid: () => string;
+  private readonly backoff: Backoff;
+  private readonly sequencer: Sequencer;
+  private readonly handlers = new Map<RealtimeEventType, Set<Handler<never>>>();
+  private readonly outbox = new Map<string, OutboxEntry>();
+  private readonly lastTyping = new Map<number, number>();
+  private readonly pingIntervalMs: number;
+  private readonly deadAfterMs: number;
+  private readonly sendTimeoutMs: number;
+  private readonly typingThrottleMs: number;
+
+  private ws: WebSocketLike | null = null;
+  private started = false;
+  private reconnectTimer: unknown = null;
+  private pingTimer: unknown = null;
+  private lastReceived = 0;
+
+  constructor(opts: RealtimeOptions) {
+    this.opts = opts;
+    this.Ctor = opts.WebSocket ?? (globalThis.WebSocket as unknown as WebSocketCtor);
+    this.timers = opts.timers ?? browserTimers;
+    this.uuid = opts.uuid ?? (() => crypto.randomUUID());
+    this.backoff = new Backoff({ ...opts.backoff, random: opts.random ?? Math.random });
+    this.pingIntervalMs = opts.pingIntervalMs ?? 25_000;
+    this.deadAfterMs = opts.deadAfterMs ?? 2 * this.pingIntervalMs + 10_000;
+    this.sendTimeoutMs = opts.sendTimeoutMs ?? 15_000;
+    this.typingThrottleMs = opts.typingThrottleMs ?? 3000;
+    this.sequencer = new Sequencer({
+      timers: this.timers,
+      gapMs: opts.gapMs ?? 1000,
+      apply: (event) => {
+        if (event.type === 'message.created' && event.message.client_id) {
+          this.resolveSent(event.message.client_id, event.message.id, event.message.seq);
+        }
+        this.emit(event.type, event as never);
+      },
+      requestCatchUp: (group, afterSeq) => this.sendFrame({ type: 'subscribe', group, after_seq: afterSeq }),
+    });
+  }
+
+  // ---------------------------------------------------------------- events
+
+  on<K extends RealtimeEventType>(type: K, handler: Handler<K>): () => void {
+    let set = this.handlers.get(type);
+    if (!set) {
+      set = new Set();
+      this.handlers.set(type, set);
+    }
+    set.add(handler as Handler<never>);
+    return () => set.delete(handler as Handler<never>);
+  }
+
+  private emit<K extends RealtimeEventType>(type: K, event: RealtimeEventMap[K]): void {
+    const set = this.handlers.get(type);
+    if (!set) return;
+    for (const h of [...set]) {
+      try {
+        (h as Handler<K>)(event);
+      } catch (err) {
+        console.error(`realtime: handler for ${type} failed`, err);
+      }
+    }
+  }
+
+  private setStatus(status: ConnectionStatus): void {
+    if (this.status === status) return;
+    this.status = status;
+    this.emit('status', { status });
+  }
+
+  // ---------------------------------------------------------------- connection
+
+  connect(): void {
+    if (this.started) return;
+    this.started = true;
+    this.setStatus('connecting');
+    this.openSocket();
+  }
+
+  /** Stops for good (log out): closes the socket and forgets subscriptions and the outbox. */
+  disconnect(): void {
+    this.started = false;
+    this.clearReconnect();
+    this.stopPing();
+    const ws = this.ws;
+    this.ws = null;
+    if (ws) {
+      detach(ws);
+      ws.close(1000);
+    }
+    for (const { group } of this.sequencer.active()) this.sequencer.forget(group);
+    for (const entry of this.outbox.values()) this.timers.clearTimeout(entry.timer);
+    this.outbox.clear();
+    this.backoff.reset();
+    this.setStatus('idle');
+  }
+
+  /** Try now instead of waiting out the back-off (e.g. the browser says it is online again). */
+  reconnectNow(): void {
+    if (!this.started || this.ws || this.reconnectTimer === null) return;
+    this.clearReconnect();
+    this.openSocket();
+  }
+
+  get isOpen(): boolean {
+    return this.ws !== null && this.ws.readyState === OPEN && this.status === 'open';
+  }
+
+  private openSocket(): void {
+    let ws: WebSocketLike;
+    try {
+      ws = new this.Ctor(this.opts.url());
+    } catch (err) {
+      console.error('realtime: cannot open socket', err);
+      this.onClosed(1006);
+      return;
+    }
+    this.ws = ws;
+    ws.onopen = () => {
+      if (this.ws !== ws) return;
+      this.onOpened();
+    };
+    ws.onmessage = (ev) => {
+      if (this.ws !== ws) return;
+      this.lastReceived = this.timers.now();
+      this.onFrame(parseFrame(ev.data));
+    };
+    ws.onclose = (ev) => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      detach(ws);
+      this.onClosed(ev.code);
+    };
+    // Errors are always followed by a close event.
+    ws.onerror = () => {};
+  }
+
+  private onOpened(): void {
+    this.backoff.reset();
+    this.lastReceived = this.timers.now();
+    this.setStatus('open');
+    for (const { group, last } of this.sequencer.active()) {
+      this.sendFrame(last === null ? { type: 'subscribe', group } : { type: 'subscribe', group, after_seq: last });
+    }
+    for (const entry of this.outbox.values()) {
+      if (entry.state === 'pending') {
+        this.armSendTimer(entry);
+        this.sendFrame({ type: 'message.send', thread: entry.thread, body: entry.body, client_id: entry.client_id });
+      }
+    }
+    this.schedulePing();
+  }
+
+  private onClosed(code: number): void {
+    this.stopPing();
+    this.sequencer.clearHeld();
+    if (code === 4001) {
+      this.started = false;
+      this.setStatus('unauthenticated');
+      this.emit('auth_required', {});
+      return;
+    }
+    if (code === 4003) {
+      this.started = false;
+      this.setStatus('forbidden');
+      return;
+    }
+    if (!this.started) return;
+    this.setStatus('reconnecting');
+    this.clearReconnect();
+    this.reconnectTimer = this.timers.setTimeout(() => {
+      this.reconnectTimer = null;
+      if (this.started && !this.ws) this.openSocket();
+    }, this.backoff.next());
+  }
+
+  private clearReconnect(): void {
+    if (this.reconnectTimer !== null) this.timers.clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+  }
+
+  private schedulePing(): void {
+    this.stopPing();
+    this.pingTimer = this.timers.setTimeout(() => {
+      this.pingTimer = null;
+      if (!this.ws) return;
+      if (this.timers.now() - this.lastReceived >= this.deadAfterMs) {
+        // The browser may take minutes to notice a dead TCP connection; don't wait for it.
+        const ws = this.ws;
+        this.ws = null;
+        detach(ws);
+        ws.close(4000, 'no answer');
+        this.onClosed(1006);
+        return;
+      }
+      this.sendFrame({ type: 'ping' });
+      this.schedulePing();
+    }, this.pingIntervalMs);
+  }
+
+  private stopPing(): void {
+    if (this.pingTimer !== null) this.timers.clearTimeout(this.pingTimer);
+    this.pingTimer = null;
+  }
+
+  private sendFrame(frame: ClientFrame): boolean {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== OPEN || this.status !== 'open') return false;
+    try {
+      ws.send(JSON.stringify(frame));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  // ---------------------------------------------------------------- incoming
+
+  private onFrame(frame: ServerFrame | null): void {
+    if (!frame) return;
+    if (isSequenced(frame)) {
+      this.sequencer.receive(frame);
+      return;
+    }
+    switch (frame.type) {
+      case 'ack':
+        this.resolveSent(frame.client_id, frame.id, frame.seq);
+        break;
+      case 'error':
+        if (frame.client_id) this.fail(frame.client_id, frame);
+        break;
+      case 'subscribed':
+        this.sequencer.subscribed(frame.group, frame.last_seq);
+        break;
+      case 'unsubscribed':
+        // `requested` was already forgotten by unsubscribe(); we may have subscribed again since.
+        if (frame.reason !== 'requested') this.sequencer.forget(frame.group);
+        break;
+      case 'resync_required':
+        this.sequencer.pause(frame.group);
+        break;
+      default:
+        break;
+    }
+    this.emit(frame.type, frame as never);
+  }
+
+  // ---------------------------------------------------------------- subscriptions
+
+  /**
+   * Subscribes to a group. `afterSeq` is the last seq the caller's state reflects (REST `last_seq`);
+   * when the group is already being followed it is ignored, since the client's own last applied seq
+   * is more precise. After `resync_required`, call this again with the fresh `last_seq`.
+   */
+  subscribe(group: string, afterSeq?: number | null): void {
+    if (this.sequencer.isActive(group)) return;
+    const last = afterSeq ?? null;
+    this.sequencer.track(group, last);
+    this.sendFrame(last === null ? { type: 'subscribe', group } : { type: 'subscribe', group, after_seq: last });
+  }
+
+  unsubscribe(group: string): void {
+    if (!this.sequencer.isTracked(group)) return;
+    this.sequencer.forget(group);
+    this.sendFrame({ type: 'unsubscribe', group });
+  }
+
+  isSubscribed(group: string): boolean {
+    return this.sequencer.isActive(group);
+  }
+
+  lastSeq(group: string): number | null {
+    return this.sequencer.last(group);
+  }
+
+  // ---------------------------------------------------------------- sending messages
+
+  /** Queues a message; it goes out now if connected, or on reconnect. Never dropped silently. */
+  sendMessage(thread: number, body: string): OutboxUpdate {
+    const entry: OutboxEntry = { client_id: this.uuid(), thread, body, state: 'pending', timer: null };
+    this.outbox.set(entry.client_id, entry);
+    this.armSendTimer(entry);
+    this.sendFrame({ type: 'message.send', thread, body, client_id: entry.client_id });
+    const update = publicView(entry);
+    this.emit('outbox', update);
+    return update;
+  }
+
+  /** Sends a failed message again with the same client_id (the server never stores it twice). */
+  retry(clientId: string): void {
+    const entry = this.outbox.get(clientId);
+    if (!entry || entry.state !== 'failed') return;
+    entry.state = 'pending';
+    entry.error = undefined;
+    this.armSendTimer(entry);
+    this.sendFrame({ type: 'message.send', thread: entry.thread, body: entry.body, client_id: entry.client_id });
+    this.emit('outbox', publicView(entry));
+  }
+
+  /** Gives up on an unsent message (the user chose to). */
+  discard(clientId: string): void {
+    const entry = this.outbox.get(clientId);
+    if (!entry) return;
+    this.timers.clearTimeout(entry.timer);
+    this.outbox.delete(clientId);
+  }
+
+  pending(): OutboxUpdate[] {
+    return [...this.outbox.values()].map(publicView);
+  }
+
+  private armSendTimer(entry: OutboxEntry): void {
+    this.timers.clearTimeout(entry.timer);
+    entry.timer = this.timers.setTimeout(() => {
+      entry.timer = null;
+      if (this.outbox.get(entry.client_id) === entry && entry.state === 'pending') {
+        this.fail(entry.client_id, { code: 'timeout', detail: '' });
+      }
+    }, this.sendTimeoutMs);
+  }
+
+  private resolveSent(clientId: string, id: number, seq: number): void {
+    const entry = this.outbox.get(clientId);
+    if (!entry) return;
+    this.timers.clearTimeout(entry.timer);
+    this.outbox.delete(clientId);
+    entry.state = 'sent';
+    entry.id = id;
+    entry.seq = seq;
+    entry.error = undefined;
+    this.emit('outbox', publicView(entry));
+  }
+
+  private fail(clientId: string, error: Pick<ErrorFrame, 'code' | 'detail' | 'retry_after'>): void {
+    const entry = this.outbox.get(clientId);
+    if (!entry) return;
+    this.timers.clearTimeout(entry.timer);
+    entry.timer = null;
+    entry.state = 'failed';
+    entry.error = { code: error.code, detail: error.detail, retry_after: error.retry_after };
+    this.emit('outbox', publicView(entry));
+  }
+
+  // ---------------------------------------------------------------- other actions
+  // Each returns false when the socket is down, so the caller can fall back to REST.
+
+  edit(id: number, body: string): boolean {
+    return this.sendFrame({ type: 'message.edit', id, body });
+  }
+
+  delete(id: number): boolean {
+    return this.sendFrame({ type: 'message.delete', id });
+  }
+
+  react(id: number, emoji: string, add: boolean): boolean {
+    return this.sendFrame({ type: add ? 'reaction.add' : 'reaction.remove', id, emoji });
+  }
+
+  read(thread: number, seq: number): boolean {
+    return this.sendFrame({ type: 'read', thread, seq });
+  }
+
+  /** Tell others we are typing; throttled to one frame per thread per 3 s. */
+  typing(thread: number): void {
+    const now = this.timers.now();
+    const last = this.lastTyping.get(thread);
+    if (last !== undefined && now - last < this.typingThrottleMs) return;
+    if (this.sendFrame({ type: 'typing', thread })) this.lastTyping.set(thread, now);
+  }
+}
+
+function detach(ws: WebSocketLike): void {
+  ws.onopen = null;
+  ws.onclose = null;
+  ws.onmessage = null;
+  ws.onerror = null;
+}
+
+function publicView(entry: OutboxEntry): OutboxUpdate {
+  const { timer: _timer, ...rest } = entry;
+  return { ...rest };
+}
+
+/** The socket URL for this page: same host, ws(s) by the page's scheme. */
+export function socketUrl(lang: string, loc: Pick<Location, 'protocol' | 'host'> = location): string {
+  const scheme = loc.protocol === 'https:' ? 'wss' : 'ws';
+  return `${scheme}://${loc.host}/ws/?lang=${encodeURIComponent(lang)}`;
+}
