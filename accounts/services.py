@@ -1,0 +1,81 @@
+"""Account writes: personal API tokens and profile changes."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.contrib.auth import authenticate
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from backend.exceptions import DomainError, NotFound, ValidationFailed
+
+from .models import ApiToken, User
+
+TOKEN_PREFIX = "kc_"
+
+
+class InvalidCredentials(DomainError):
+    code = "authentication_failed"
+    status_code = 401
+    default_message = _("The e-mail address and/or password are not correct.")
+
+
+def _hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, email: str, password: str, name: str) -> tuple[ApiToken, str]:
+    """Check the credentials and issue a new token. Returns the row and the raw key (shown once)."""
+    user = authenticate(email=email, password=password)
+    if user is None or not user.is_active:
+        raise InvalidCredentials()
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name.strip() or "API",
+        prefix=raw[: len(TOKEN_PREFIX) + 6],
+        key_hash=_hash(raw),
+    )
+    return token, raw
+
+
+def api_token_revoke(*, actor: User, token_id: int) -> None:
+    deleted, _rows = ApiToken.objects.filter(user=actor, pk=token_id).delete()
+    if not deleted:
+        raise NotFound()
+
+
+def api_token_authenticate(raw: str) -> User | None:
+    """The active user a raw token belongs to, or None. Records use at most once a minute."""
+    if not raw.startswith(TOKEN_PREFIX):
+        return None
+    token = ApiToken.objects.select_related("user").filter(key_hash=_hash(raw)).first()
+    if token is None or not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+def user_update(
+    *, actor: User, display_name: str | None = None, language: str | None = None
+) -> User:
+    fields = []
+    if display_name is not None:
+        display_name = display_name.strip()
+        if not display_name:
+            raise ValidationFailed(fields={"display_name": [str(_("Choose a display name."))]})
+        actor.display_name = display_name
+        fields.append("display_name")
+    if language is not None:
+        actor.language = language
+        fields.append("language")
+    if fields:
+        actor.save(update_fields=fields)
+    return actor

@@ -1,0 +1,66 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from groups.selectors import librarian_library_slugs
+
+from . import services
+from .selectors import api_token_list
+from .serializers import ApiTokenSerializer, MeUpdateInput, TokenCreateInput
+
+
+def _me(user) -> dict:
+    return {
+        "id": user.pk,
+        "email": user.email,
+        "display_name": user.display_name,
+        "language": user.language,
+        "is_staff": user.is_staff,
+        "librarian_of": librarian_library_slugs(user),
+    }
+
+
+class MeView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request: Request) -> Response:
+        return Response(_me(request.user))
+
+    @extend_schema(request=MeUpdateInput)
+    def patch(self, request: Request) -> Response:
+        serializer = MeUpdateInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.user_update(actor=request.user, **serializer.validated_data)
+        return Response(_me(user))
+
+
+class TokenCreateView(APIView):
+    authentication_classes: list = []  # credentials are in the body; no session, no CSRF
+
+    @extend_schema(request=TokenCreateInput)
+    def post(self, request: Request) -> Response:
+        serializer = TokenCreateInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        token, raw = services.api_token_create(**serializer.validated_data)
+        data = {**ApiTokenSerializer(token).data, "token": raw}
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class TokenListView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=ApiTokenSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        tokens = api_token_list(user=request.user)
+        return Response(ApiTokenSerializer(tokens, many=True).data)
+
+
+class TokenDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def delete(self, request: Request, token_id: int) -> Response:
+        services.api_token_revoke(actor=request.user, token_id=token_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)

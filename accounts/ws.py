@@ -1,0 +1,60 @@
+"""WebSocket handshake security: Origin check and personal-token authentication."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from channels.db import database_sync_to_async
+from channels.security.websocket import OriginValidator, WebsocketDenier
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+
+from .services import api_token_authenticate
+
+
+def _header(scope, name: bytes) -> bytes | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value
+    return None
+
+
+def _bearer(scope) -> str | None:
+    value = _header(scope, b"authorization")
+    if not value:
+        return None
+    scheme, _, token = value.decode("latin-1").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+class OriginCheck(OriginValidator):
+    """Browsers always send Origin: it must be one of ALLOWED_HOSTS (cross-site WebSocket hijacking
+    would otherwise ride on the session cookie). Clients without Origin must present a bearer token."""
+
+    def __init__(self, application) -> None:
+        super().__init__(application, settings.ALLOWED_HOSTS)
+
+    async def __call__(self, scope, receive, send):
+        origin = _header(scope, b"origin")
+        if origin is None:
+            if _bearer(scope):
+                return await self.application(scope, receive, send)
+            return await WebsocketDenier()(scope, receive, send)
+        parsed = urlparse(origin.decode("latin-1"))
+        if self.validate_origin(parsed):
+            return await self.application(scope, receive, send)
+        return await WebsocketDenier()(scope, receive, send)
+
+
+class BearerTokenAuthMiddleware:
+    """`Authorization: Bearer <token>` on the handshake replaces the session user."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+
+    async def __call__(self, scope, receive, send):
+        token = _bearer(scope)
+        if token is not None:
+            user = await database_sync_to_async(api_token_authenticate)(token)
+            scope = dict(scope, user=user or AnonymousUser())
+        return await self.inner(scope, receive, send)

@@ -1,0 +1,27 @@
+"""ASGI entry point: HTTP goes to Django, `/ws/` to the live consumer (daphne serves both)."""
+
+import os
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
+
+from django.core.asgi import get_asgi_application  # noqa: E402
+
+django_asgi_app = get_asgi_application()
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.urls import path  # noqa: E402
+
+from accounts.ws import BearerTokenAuthMiddleware, OriginCheck  # noqa: E402
+from chat.consumers import LiveConsumer  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": OriginCheck(
+            AuthMiddlewareStack(
+                BearerTokenAuthMiddleware(URLRouter([path("ws/", LiveConsumer.as_asgi())]))
+            )
+        ),
+    }
+)

@@ -1,0 +1,99 @@
+"""The one place that touches the channel layer.
+
+Features publish through these functions only; consumers join and leave channel groups through them.
+Replacing the fan-out (say, with a dedicated broadcaster) means replacing this module and nothing else.
+
+Channel-layer messages (consumer handler in brackets):
+- `group.event` [group_event]: a stored, sequenced change of a knowledge group.
+- `group.ephemeral` [group_ephemeral]: typing and presence; not stored, no seq.
+- `user.event` [user_event]: a frame for all sockets of one user (unread counts).
+- `user.revoked` [user_revoked]: the user lost access to a group; stop delivery at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+def group_channel(group_id: int) -> str:
+    return f"kgroup.{group_id}"
+
+
+def user_channel(user_id: int) -> str:
+    return f"kuser.{user_id}"
+
+
+def _send(channel_group: str, message: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(channel_group, message)
+    except Exception:
+        # The change is stored; clients catch up from the event log by seq. Never fail the caller.
+        logger.exception("publishing to %s failed", channel_group)
+
+
+def publish_on_commit(group_id: int, event: dict[str, Any]) -> None:
+    """Broadcast a sequenced event to a group's subscribers after the current transaction commits."""
+    transaction.on_commit(
+        lambda: _send(
+            group_channel(group_id), {"type": "group.event", "group_id": group_id, "event": event}
+        )
+    )
+
+
+def publish_ephemeral(group_id: int, event: dict[str, Any]) -> None:
+    """Broadcast a frame that is not stored (typing, presence) right away."""
+    _send(
+        group_channel(group_id), {"type": "group.ephemeral", "group_id": group_id, "event": event}
+    )
+
+
+async def apublish_ephemeral(group_id: int, event: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is not None:
+        await layer.group_send(
+            group_channel(group_id),
+            {"type": "group.ephemeral", "group_id": group_id, "event": event},
+        )
+
+
+def notify_user_on_commit(user_id: int, event: dict[str, Any]) -> None:
+    """Send a frame to every open socket of one user after commit."""
+    transaction.on_commit(
+        lambda: _send(user_channel(user_id), {"type": "user.event", "event": event})
+    )
+
+
+def revoke_on_commit(*, user_id: int, group_id: int, reason: str) -> None:
+    """Stop delivering a group to every open socket of a user, once the change is committed."""
+    transaction.on_commit(
+        lambda: _send(
+            user_channel(user_id),
+            {"type": "user.revoked", "group_id": group_id, "reason": reason},
+        )
+    )
+
+
+async def join_group(channel_name: str, group_id: int) -> None:
+    await get_channel_layer().group_add(group_channel(group_id), channel_name)
+
+
+async def leave_group(channel_name: str, group_id: int) -> None:
+    await get_channel_layer().group_discard(group_channel(group_id), channel_name)
+
+
+async def join_user(channel_name: str, user_id: int) -> None:
+    await get_channel_layer().group_add(user_channel(user_id), channel_name)
+
+
+async def leave_user(channel_name: str, user_id: int) -> None:
+    await get_channel_layer().group_discard(user_channel(user_id), channel_name)

@@ -1,0 +1,378 @@
+"""The live WebSocket interface (`/ws/`), documented in docs/protocol.md.
+
+The consumer holds only the user and their subscriptions (group → last seq delivered). It parses a
+frame, calls one service through `_call`, and answers DomainErrors with an `error` frame — the socket
+stays open. It guarantees in-order, gapless delivery per group: a live event that skips ahead makes it
+fill the gap from the database first; anything already delivered is dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+from rest_framework import serializers as drf_serializers
+
+from accounts.selectors import user_briefs
+from backend import realtime
+from backend.exceptions import DomainError, error_payload, validation_error_from
+from groups.models import Group
+from groups.selectors import access_group
+
+from . import presence, serializers, services
+from .selectors import CatchUp, access_message, access_thread, group_events_after
+
+logger = logging.getLogger(__name__)
+
+CLOSE_NOT_AUTHENTICATED = 4001
+CLOSE_FORBIDDEN = 4003
+CLOSE_PROTOCOL_VIOLATION = 4008
+TYPING_THROTTLE_SECONDS = 2.0
+
+
+@dataclass
+class Subscription:
+    group: Group
+    last_seq: int
+
+
+class ProtocolError(DomainError):
+    """A malformed frame; `code` is one of invalid_json, frame_too_large, unknown_type."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+
+
+def _protocol_error(code: str, detail: str) -> ProtocolError:
+    return ProtocolError(code, detail)
+
+
+# --- the synchronous work behind each frame: access check + one service ------------------------
+
+
+def _send(*, user, thread: int, body: str, client_id) -> services.SendResult:
+    return services.message_send(
+        author=user,
+        thread=access_thread(user=user, thread_id=thread),
+        body=body,
+        client_id=client_id,
+    )
+
+
+def _edit(*, user, id: int, body: str) -> None:
+    services.message_edit(actor=user, message=access_message(user=user, message_id=id), body=body)
+
+
+def _delete(*, user, id: int) -> None:
+    services.message_delete(actor=user, message=access_message(user=user, message_id=id))
+
+
+def _react(*, user, id: int, emoji: str, add: bool) -> None:
+    message = access_message(user=user, message_id=id)
+    if add:
+        services.reaction_add(actor=user, message=message, emoji=emoji)
+    else:
+        services.reaction_remove(actor=user, message=message, emoji=emoji)
+
+
+def _typing(*, user, thread: int) -> None:
+    services.typing_notify(actor=user, thread=access_thread(user=user, thread_id=thread))
+
+
+def _read(*, user, thread: int, seq: int) -> None:
+    services.thread_mark_read(
+        actor=user, thread=access_thread(user=user, thread_id=thread), seq=seq
+    )
+
+
+def _run_translated(language: str, fn: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+    with translation.override(language):
+        return fn(**kwargs)
+
+
+class LiveConsumer(AsyncWebsocketConsumer):
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        await self.accept()
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_NOT_AUTHENTICATED)
+            return
+        if not user.is_active:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.user = user
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        requested = (query.get("lang") or [""])[0]
+        self.language = requested if requested in {"nl", "en"} else (user.language or "nl")
+        self.subscriptions: dict[int, Subscription] = {}
+        self.slugs: dict[str, int] = {}
+        self.bad_frames = 0
+        self.last_typing: dict[int, float] = {}
+        await realtime.join_user(self.channel_name, user.pk)
+
+    async def disconnect(self, code: int) -> None:
+        if not hasattr(self, "subscriptions"):
+            return
+        for group_id in list(self.subscriptions):
+            await self._end_subscription(group_id, reason=None)
+        await realtime.leave_user(self.channel_name, self.user.pk)
+
+    # --- frames from the client ------------------------------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        client_id = None
+        try:
+            frame = self._parse(text_data, bytes_data)
+            client_id = frame.get("client_id") if frame.get("type") == "message.send" else None
+            handler, serializer_class = self._route(frame.get("type"))
+            data = self._validate(serializer_class, frame)
+            self.bad_frames = 0
+            await handler(data)
+        except DomainError as error:
+            await self._send_error(error, client_id)
+        except Exception as error:  # never let one frame take the socket down
+            mapped = error_payload(error)
+            if mapped is None:
+                logger.exception("unexpected error handling a frame")
+                payload = {"code": "server_error", "detail": self._t("Something went wrong.")}
+            else:
+                payload = mapped[1]
+            await self._send_frame({"type": "error", **payload, **self._client_id(client_id)})
+
+    def _parse(self, text_data: str | None, bytes_data: bytes | None) -> dict[str, Any]:
+        limit = settings.KENNISCLOUD["MAX_FRAME_BYTES"]
+        raw = text_data if text_data is not None else bytes_data or b""
+        size = len(raw.encode("utf-8")) if isinstance(raw, str) else len(raw)
+        if size > limit:
+            self._count_bad_frame()
+            raise _protocol_error(
+                "frame_too_large",
+                self._t("The frame is larger than %(limit)s bytes.") % {"limit": limit},
+            )
+        try:
+            frame = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            frame = None
+        if not isinstance(frame, dict):
+            self._count_bad_frame()
+            raise _protocol_error("invalid_json", self._t("The frame is not a JSON object."))
+        return frame
+
+    def _route(self, frame_type: Any) -> tuple[Callable[[dict], Any], type]:
+        routes = {
+            "subscribe": (self.on_subscribe, serializers.SubscribeInput),
+            "unsubscribe": (self.on_unsubscribe, serializers.GroupRefInput),
+            "message.send": (self.on_send, serializers.MessageSendInput),
+            "message.edit": (self.on_edit, serializers.MessageEditInput),
+            "message.delete": (self.on_delete, serializers.MessageRefInput),
+            "reaction.add": (self.on_reaction_add, serializers.ReactionInput),
+            "reaction.remove": (self.on_reaction_remove, serializers.ReactionInput),
+            "typing": (self.on_typing, serializers.ThreadRefInput),
+            "read": (self.on_read, serializers.ReadInput),
+            "ping": (self.on_ping, None),
+        }
+        if not isinstance(frame_type, str) or frame_type not in routes:
+            self._count_bad_frame()
+            raise _protocol_error("unknown_type", self._t("Unknown frame type."))
+        return routes[frame_type]
+
+    def _validate(self, serializer_class: type | None, frame: dict[str, Any]) -> dict[str, Any]:
+        if serializer_class is None:
+            return {}
+        serializer = serializer_class(data=frame)
+        try:
+            with translation.override(self.language):
+                serializer.is_valid(raise_exception=True)
+                return dict(serializer.validated_data)
+        except drf_serializers.ValidationError as exc:
+            self._count_bad_frame()
+            with translation.override(self.language):
+                raise validation_error_from(exc) from exc
+
+    def _count_bad_frame(self) -> None:
+        self.bad_frames += 1
+
+    async def on_subscribe(self, data: dict[str, Any]) -> None:
+        group = await self._call(access_group, slug=data["group"])
+        await realtime.join_group(self.channel_name, group.pk)
+        # Read after joining the channel group: whatever commits from here on arrives live too.
+        after_seq = data.get("after_seq")
+        if after_seq is None:
+            after_seq = group.last_seq
+        catch_up = await self._call_db(group_events_after, group=group, after_seq=after_seq)
+        first = group.pk not in self.subscriptions
+        self.subscriptions[group.pk] = Subscription(group=group, last_seq=after_seq)
+        self.slugs[group.slug] = group.pk
+        await self._deliver_catch_up(group.pk, catch_up)
+        await self._send_frame(
+            {
+                "type": "subscribed",
+                "group": group.slug,
+                "last_seq": self.subscriptions[group.pk].last_seq,
+            }
+        )
+        if first:
+            changed = await presence.touch(group.pk, self.user.pk, self.channel_name)
+            await self._presence(group, broadcast=changed)
+
+    async def on_unsubscribe(self, data: dict[str, Any]) -> None:
+        group_id = self.slugs.get(data["group"])
+        if group_id is not None:
+            await self._end_subscription(group_id, reason="requested")
+        else:
+            await self._send_frame(
+                {"type": "unsubscribed", "group": data["group"], "reason": "requested"}
+            )
+
+    async def on_send(self, data: dict[str, Any]) -> None:
+        result = await self._call(_send, **data)
+        await self._send_frame(
+            {
+                "type": "ack",
+                "client_id": str(data["client_id"]),
+                "id": result.message.pk,
+                "seq": result.message.seq,
+            }
+        )
+
+    async def on_edit(self, data: dict[str, Any]) -> None:
+        await self._call(_edit, **data)
+
+    async def on_delete(self, data: dict[str, Any]) -> None:
+        await self._call(_delete, **data)
+
+    async def on_reaction_add(self, data: dict[str, Any]) -> None:
+        await self._call(_react, add=True, **data)
+
+    async def on_reaction_remove(self, data: dict[str, Any]) -> None:
+        await self._call(_react, add=False, **data)
+
+    async def on_typing(self, data: dict[str, Any]) -> None:
+        now = time.monotonic()
+        if now - self.last_typing.get(data["thread"], 0.0) < TYPING_THROTTLE_SECONDS:
+            return
+        self.last_typing[data["thread"]] = now
+        await self._call(_typing, **data)
+
+    async def on_read(self, data: dict[str, Any]) -> None:
+        await self._call(_read, **data)
+
+    async def on_ping(self, data: dict[str, Any]) -> None:
+        for group_id, subscription in self.subscriptions.items():
+            # Re-joining refreshes channels-redis group_expiry, so long-lived sockets never lapse.
+            await realtime.join_group(self.channel_name, group_id)
+            if await presence.touch(group_id, self.user.pk, self.channel_name):
+                await self._presence(subscription.group, broadcast=True)
+        await self._send_frame({"type": "pong"})
+
+    # --- messages from the channel layer (see backend/realtime.py) ------------------------------
+
+    async def group_event(self, message: dict[str, Any]) -> None:
+        subscription = self.subscriptions.get(message["group_id"])
+        if subscription is None:
+            return
+        event = message["event"]
+        seq = event["seq"]
+        if seq <= subscription.last_seq:
+            return
+        if seq > subscription.last_seq + 1:
+            # The layer dropped or reordered something: fill the gap from the event log.
+            catch_up = await self._call_db(
+                group_events_after, group=subscription.group, after_seq=subscription.last_seq
+            )
+            await self._deliver_catch_up(message["group_id"], catch_up)
+            return
+        subscription.last_seq = seq
+        await self._send_frame(event)
+
+    async def group_ephemeral(self, message: dict[str, Any]) -> None:
+        if message["group_id"] not in self.subscriptions:
+            return
+        event = message["event"]
+        if event["type"] == "typing" and event["user"]["id"] == self.user.pk:
+            return
+        await self._send_frame(event)
+
+    async def user_event(self, message: dict[str, Any]) -> None:
+        await self._send_frame(message["event"])
+
+    async def user_revoked(self, message: dict[str, Any]) -> None:
+        if message["group_id"] in self.subscriptions:
+            await self._end_subscription(message["group_id"], reason=message["reason"])
+
+    # --- helpers ---------------------------------------------------------------------------------
+
+    async def _deliver_catch_up(self, group_id: int, catch_up: CatchUp) -> None:
+        subscription = self.subscriptions[group_id]
+        if catch_up.resync_required:
+            subscription.last_seq = catch_up.last_seq
+            await self._send_frame(
+                {
+                    "type": "resync_required",
+                    "group": subscription.group.slug,
+                    "last_seq": catch_up.last_seq,
+                }
+            )
+            return
+        for event in catch_up.events:
+            if event["seq"] > subscription.last_seq:
+                subscription.last_seq = event["seq"]
+                await self._send_frame(event)
+        subscription.last_seq = max(subscription.last_seq, catch_up.last_seq)
+
+    async def _end_subscription(self, group_id: int, reason: str | None) -> None:
+        subscription = self.subscriptions.pop(group_id)
+        self.slugs.pop(subscription.group.slug, None)
+        await realtime.leave_group(self.channel_name, group_id)
+        if await presence.drop(group_id, self.user.pk, self.channel_name):
+            await self._presence(subscription.group, broadcast=True)
+        if reason is not None:
+            await self._send_frame(
+                {"type": "unsubscribed", "group": subscription.group.slug, "reason": reason}
+            )
+
+    async def _presence(self, group: Group, *, broadcast: bool) -> None:
+        online = await self._call_db(user_briefs, user_ids=await presence.online_user_ids(group.pk))
+        event = {"type": "presence", "group": group.slug, "online": online}
+        if broadcast:
+            await realtime.apublish_ephemeral(group.pk, event)
+        else:
+            await self._send_frame(event)
+
+    async def _call(self, fn: Callable[..., Any], **kwargs: Any) -> Any:
+        """Run one access check + service in a worker thread, in the socket's language."""
+        return await database_sync_to_async(_run_translated)(
+            self.language, fn, {"user": self.user, **kwargs}
+        )
+
+    async def _call_db(self, fn: Callable[..., Any], **kwargs: Any) -> Any:
+        return await database_sync_to_async(_run_translated)(self.language, fn, kwargs)
+
+    async def _send_error(self, error: DomainError, client_id: Any) -> None:
+        with translation.override(self.language):
+            payload = error.as_payload()
+        await self._send_frame({"type": "error", **payload, **self._client_id(client_id)})
+        if self.bad_frames > settings.KENNISCLOUD["MAX_BAD_FRAMES"]:
+            await self.close(code=CLOSE_PROTOCOL_VIOLATION)
+
+    @staticmethod
+    def _client_id(client_id: Any) -> dict[str, str]:
+        return {"client_id": str(client_id)} if isinstance(client_id, str) else {}
+
+    def _t(self, text: str) -> str:
+        with translation.override(self.language):
+            return _(text)
+
+    async def _send_frame(self, frame: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(frame, ensure_ascii=False))

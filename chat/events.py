@@ -1,0 +1,110 @@
+"""Typed payloads of the live protocol (docs/protocol.md). REST serialises messages with the same
+functions, so a message looks the same everywhere."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any, Literal, TypedDict
+
+from .models import Message, Reaction, Thread
+
+SequencedType = Literal[
+    "thread.created", "message.created", "message.edited", "message.deleted", "reaction.changed"
+]
+MESSAGE_EVENT_TYPES: frozenset[str] = frozenset(
+    {"message.created", "message.edited", "message.deleted", "reaction.changed"}
+)
+
+
+class UserBrief(TypedDict):
+    id: int
+    display_name: str
+
+
+class ReactionSummary(TypedDict):
+    emoji: str
+    count: int
+    users: list[int]
+
+
+class MessagePayload(TypedDict):
+    id: int
+    group: str
+    thread: int
+    seq: int
+    author: UserBrief
+    body: str
+    html: str
+    created_at: str
+    edited_at: str | None
+    deleted: bool
+    reactions: list[ReactionSummary]
+    client_id: str
+
+
+def _iso(value) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def user_brief(user) -> UserBrief:
+    return {"id": user.id, "display_name": user.display_name}
+
+
+def reactions_summary(reactions: list[Reaction]) -> list[ReactionSummary]:
+    by_emoji: dict[str, list[int]] = defaultdict(list)
+    for reaction in sorted(reactions, key=lambda r: (r.created_at, r.pk)):
+        by_emoji[reaction.emoji].append(reaction.user_id)
+    return [{"emoji": e, "count": len(u), "users": u} for e, u in by_emoji.items()]
+
+
+def message_payload(message: Message, *, group_slug: str) -> MessagePayload:
+    """Preconditions: `author` selected and `reactions` prefetched (or few enough to fetch)."""
+    deleted = message.deleted_at is not None
+    return {
+        "id": message.pk,
+        "group": group_slug,
+        "thread": message.thread_id,
+        "seq": message.seq,
+        "author": user_brief(message.author),
+        "body": "" if deleted else message.body,
+        "html": "" if deleted else message.html,
+        "created_at": _iso(message.created_at) or "",
+        "edited_at": _iso(message.edited_at),
+        "deleted": deleted,
+        "reactions": [] if deleted else reactions_summary(list(message.reactions.all())),
+        "client_id": str(message.client_id),
+    }
+
+
+def thread_payload(thread: Thread, *, group_slug: str) -> dict[str, Any]:
+    return {
+        "id": thread.pk,
+        "group": group_slug,
+        "title": thread.title,
+        "created_by": user_brief(thread.created_by) if thread.created_by else None,
+        "created_at": _iso(thread.created_at),
+        "last_message_at": _iso(thread.last_message_at),
+        "message_count": thread.message_count,
+    }
+
+
+def message_event(
+    event_type: str, *, seq: int, message: Message, group_slug: str
+) -> dict[str, Any]:
+    return {
+        "type": event_type,
+        "group": group_slug,
+        "seq": seq,
+        "message": message_payload(message, group_slug=group_slug),
+    }
+
+
+def thread_event(*, seq: int, thread: Thread, group_slug: str) -> dict[str, Any]:
+    return {
+        "type": "thread.created",
+        "group": group_slug,
+        "seq": seq,
+        "thread": thread_payload(thread, group_slug=group_slug),
+    }

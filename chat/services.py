@@ -1,0 +1,266 @@
+"""Writes for conversations. Every change clients can see takes the group's next seq, is stored
+with a GroupEvent row in the same transaction, and is published only after commit."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from backend import realtime
+from backend.exceptions import PermissionDenied, RateLimited
+from groups.models import Group
+from groups.selectors import ensure_can_post
+from groups.services import group_allocate_seq
+
+from . import markdown
+from .errors import BodyEmpty, BodyTooLong, InvalidEmoji, MessageDeleted
+from .events import message_event, thread_event
+from .models import GroupEvent, Message, Reaction, ReadState, Thread
+from .selectors import thread_unread_counts
+
+ALLOWED_EMOJI: tuple[str, ...] = ("👍", "❤️", "😂", "🎉", "🤔", "👀", "🙏", "💡")
+
+
+def _clean_body(body: str) -> str:
+    limit = settings.KENNISCLOUD["MAX_BODY_CHARS"]
+    if len(body) > limit:
+        raise BodyTooLong(
+            _("A message can be at most %(limit)s characters long.") % {"limit": limit},
+            limit=limit,
+        )
+    body = body.strip()
+    if not body:
+        raise BodyEmpty()
+    return body
+
+
+def ensure_may_send(*, author: User, group: Group) -> None:
+    """Checks on every write into a group's conversation. Moderation (ban, mute, lock, slow mode,
+    word filter) belongs here too, so REST and WebSocket share it."""
+    ensure_can_post(author, group)
+
+
+def check_rate_limit(*, user: User) -> None:
+    """At most RATE_LIMIT_MESSAGES messages per RATE_LIMIT_WINDOW seconds per user (all workers
+    share the counter when the cache is Redis)."""
+    limit = settings.KENNISCLOUD["RATE_LIMIT_MESSAGES"]
+    window = settings.KENNISCLOUD["RATE_LIMIT_WINDOW"]
+    now = time.time()
+    bucket = int(now // window)
+    key = f"ratelimit:send:{user.pk}:{bucket}"
+    cache.add(key, 0, timeout=window + 1)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window + 1)
+        count = 1
+    if count > limit:
+        retry_after = max(1, int((bucket + 1) * window - now + 0.999))
+        raise RateLimited(retry_after)
+
+
+def _record(
+    group: Group, event_type: str, *, message: Message | None = None, thread: Thread | None = None
+) -> int:
+    seq = group_allocate_seq(group_id=group.pk)
+    GroupEvent.objects.create(group=group, seq=seq, type=event_type, message=message, thread=thread)
+    return seq
+
+
+def _publish_message(event_type: str, seq: int, message: Message) -> None:
+    # Render now (inside the transaction) so the event matches what was stored.
+    event = message_event(event_type, seq=seq, message=message, group_slug=message.group.slug)
+    realtime.publish_on_commit(message.group_id, event)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    message: Message
+    created: bool
+
+
+def _existing(author: User, client_id: uuid.UUID) -> Message | None:
+    return (
+        Message.objects.select_related("group", "author")
+        .filter(author=author, client_id=client_id)
+        .first()
+    )
+
+
+def message_send(*, author: User, thread: Thread, body: str, client_id: uuid.UUID) -> SendResult:
+    """Store a message and broadcast `message.created` after commit.
+
+    Preconditions: `thread` came from access_thread for `author`. A retried send with the same
+    `(author, client_id)` returns the stored message (created=False) and stores nothing.
+    """
+    existing = _existing(author, client_id)
+    if existing is not None:
+        return SendResult(existing, created=False)
+    group = thread.group
+    ensure_may_send(author=author, group=group)
+    body = _clean_body(body)
+    check_rate_limit(user=author)
+    try:
+        with transaction.atomic():
+            seq = group_allocate_seq(group_id=group.pk)
+            # The group row is locked now: a concurrent send with the same client_id has committed.
+            existing = _existing(author, client_id)
+            if existing is not None:
+                transaction.set_rollback(True)
+                return SendResult(existing, created=False)
+            message = Message.objects.create(
+                group=group,
+                thread=thread,
+                author=author,
+                body=body,
+                html=markdown.render(body),
+                client_id=client_id,
+                seq=seq,
+            )
+            GroupEvent.objects.create(group=group, seq=seq, type="message.created", message=message)
+            Thread.objects.filter(pk=thread.pk).update(
+                last_message_at=message.created_at, message_count=F("message_count") + 1
+            )
+            # The sender has read their own message.
+            _advance_read(user=author, thread=thread, seq=seq)
+            message.group = group
+            _publish_message("message.created", seq, message)
+    except IntegrityError:
+        existing = _existing(author, client_id)
+        if existing is None:
+            raise
+        return SendResult(existing, created=False)
+    return SendResult(message, created=True)
+
+
+def _own_live_message(*, actor: User, message: Message) -> None:
+    if message.author_id != actor.pk:
+        raise PermissionDenied()
+    if message.deleted_at is not None:
+        raise MessageDeleted()
+
+
+@transaction.atomic
+def message_edit(*, actor: User, message: Message, body: str) -> Message:
+    """Authors edit their own messages. Precondition: `message` came from access_message."""
+    _own_live_message(actor=actor, message=message)
+    ensure_may_send(author=actor, group=message.group)
+    body = _clean_body(body)
+    if body == message.body:
+        return message
+    message.body = body
+    message.html = markdown.render(body)
+    message.edited_at = timezone.now()
+    message.save(update_fields=["body", "html", "edited_at"])
+    seq = _record(message.group, "message.edited", message=message)
+    _publish_message("message.edited", seq, message)
+    return message
+
+
+@transaction.atomic
+def message_delete(*, actor: User, message: Message) -> Message:
+    """Authors delete their own messages; a tombstone stays in place."""
+    _own_live_message(actor=actor, message=message)
+    message.deleted_at = timezone.now()
+    message.save(update_fields=["deleted_at"])
+    Reaction.objects.filter(message=message).delete()
+    seq = _record(message.group, "message.deleted", message=message)
+    _publish_message("message.deleted", seq, message)
+    return message
+
+
+def _react(*, actor: User, message: Message, emoji: str, add: bool) -> Message:
+    if emoji not in ALLOWED_EMOJI:
+        raise InvalidEmoji()
+    if message.deleted_at is not None:
+        raise MessageDeleted()
+    ensure_may_send(author=actor, group=message.group)
+    with transaction.atomic():
+        if add:
+            _reaction, changed = Reaction.objects.get_or_create(
+                message=message, user=actor, emoji=emoji
+            )
+        else:
+            changed = bool(
+                Reaction.objects.filter(message=message, user=actor, emoji=emoji).delete()[0]
+            )
+        if changed:
+            seq = _record(message.group, "reaction.changed", message=message)
+            _publish_message("reaction.changed", seq, message)
+    return message
+
+
+def reaction_add(*, actor: User, message: Message, emoji: str) -> Message:
+    return _react(actor=actor, message=message, emoji=emoji, add=True)
+
+
+def reaction_remove(*, actor: User, message: Message, emoji: str) -> Message:
+    return _react(actor=actor, message=message, emoji=emoji, add=False)
+
+
+@transaction.atomic
+def thread_create(
+    *, actor: User, group: Group, title: str, body: str = "", client_id: uuid.UUID | None = None
+) -> Thread:
+    """Start a thread, optionally with a first message. Precondition: `group` from access_group."""
+    ensure_may_send(author=actor, group=group)
+    title = title.strip()
+    if body.strip():
+        _clean_body(body)
+    seq = group_allocate_seq(group_id=group.pk)
+    thread = Thread.objects.create(group=group, title=title, created_by=actor, seq=seq)
+    GroupEvent.objects.create(group=group, seq=seq, type="thread.created", thread=thread)
+    realtime.publish_on_commit(
+        group.pk, thread_event(seq=seq, thread=thread, group_slug=group.slug)
+    )
+    if body.strip():
+        thread.group = group
+        message_send(author=actor, thread=thread, body=body, client_id=client_id or uuid.uuid4())
+        thread.refresh_from_db()
+    return thread
+
+
+def _advance_read(*, user: User, thread: Thread, seq: int) -> None:
+    state, created = ReadState.objects.get_or_create(
+        user=user, thread=thread, defaults={"last_read_seq": seq}
+    )
+    if not created and state.last_read_seq < seq:
+        ReadState.objects.filter(pk=state.pk, last_read_seq__lt=seq).update(last_read_seq=seq)
+
+
+@transaction.atomic
+def thread_mark_read(*, actor: User, thread: Thread, seq: int) -> int:
+    """Mark the thread read up to `seq`; all the user's sockets hear the new unread count."""
+    if not actor.is_authenticated:
+        raise PermissionDenied()
+    seq = min(seq, thread.group.last_seq)
+    _advance_read(user=actor, thread=thread, seq=seq)
+    count = thread_unread_counts(user=actor, thread_ids=[thread.pk]).get(thread.pk, 0)
+    realtime.notify_user_on_commit(
+        actor.pk,
+        {"type": "unread", "group": thread.group.slug, "thread": thread.pk, "count": count},
+    )
+    return count
+
+
+def typing_notify(*, actor: User, thread: Thread) -> None:
+    """Tell the group someone is typing. Not stored; precondition: thread from access_thread."""
+    ensure_can_post(actor, thread.group)
+    realtime.publish_ephemeral(
+        thread.group_id,
+        {
+            "type": "typing",
+            "group": thread.group.slug,
+            "thread": thread.pk,
+            "user": {"id": actor.pk, "display_name": actor.display_name},
+        },
+    )

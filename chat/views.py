@@ -1,0 +1,195 @@
+"""REST interface for threads and messages. Sending here is the same service as `message.send` on
+the WebSocket, with the same live broadcast."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers as drf
+from rest_framework import status
+from rest_framework.pagination import CursorPagination
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.exceptions import ValidationFailed
+from groups.selectors import access_group
+
+from . import selectors, services
+from .events import message_payload, thread_payload
+from .serializers import (
+    EmojiInput,
+    MessageBodyInput,
+    MessagePostInput,
+    SeqInput,
+    ThreadCreateInput,
+)
+
+AFTER_SEQ = OpenApiParameter(
+    "after_seq", int, description="catch-up: changes/messages after this seq"
+)
+
+
+def _validated(serializer_class, request: Request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def _after_seq(request: Request) -> int | None:
+    raw = request.query_params.get("after_seq")
+    if raw is None or raw == "":
+        return None
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ValidationFailed(fields={"after_seq": ["A whole number is required."]}) from exc
+    if value < 0:
+        raise ValidationFailed(fields={"after_seq": ["A whole number is required."]})
+    return value
+
+
+def _threads_data(user, threads, group_slug: str) -> list[dict]:
+    unread = selectors.thread_unread_counts(user=user, thread_ids=[t.pk for t in threads])
+    return [
+        {**thread_payload(t, group_slug=group_slug), "unread": unread.get(t.pk, 0)} for t in threads
+    ]
+
+
+class MessagePagination(CursorPagination):
+    ordering = "-seq"
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class ThreadListView(APIView):
+    @extend_schema(responses=inline_serializer("Thread", {"id": drf.IntegerField()}, many=True))
+    def get(self, request: Request, slug: str) -> Response:
+        group = access_group(user=request.user, slug=slug)
+        threads = list(selectors.thread_list(group=group))
+        return Response(_threads_data(request.user, threads, group.slug))
+
+    @extend_schema(request=ThreadCreateInput)
+    def post(self, request: Request, slug: str) -> Response:
+        group = access_group(user=request.user, slug=slug)
+        thread = services.thread_create(
+            actor=request.user, group=group, **_validated(ThreadCreateInput, request)
+        )
+        return Response(
+            _threads_data(request.user, [thread], group.slug)[0], status=status.HTTP_201_CREATED
+        )
+
+
+class GroupEventsView(APIView):
+    @extend_schema(parameters=[AFTER_SEQ])
+    def get(self, request: Request, slug: str) -> Response:
+        group = access_group(user=request.user, slug=slug)
+        after_seq = _after_seq(request)
+        catch_up = selectors.group_events_after(
+            group=group, after_seq=group.last_seq if after_seq is None else after_seq
+        )
+        return Response(
+            {
+                "group": group.slug,
+                "last_seq": catch_up.last_seq,
+                "resync_required": catch_up.resync_required,
+                "events": catch_up.events,
+            }
+        )
+
+
+class ThreadDetailView(APIView):
+    def get(self, request: Request, thread_id: int) -> Response:
+        thread = selectors.access_thread(user=request.user, thread_id=thread_id)
+        return Response(_threads_data(request.user, [thread], thread.group.slug)[0])
+
+
+class ThreadMessagesView(APIView):
+    @extend_schema(parameters=[AFTER_SEQ])
+    def get(self, request: Request, thread_id: int) -> Response:
+        thread = selectors.access_thread(user=request.user, thread_id=thread_id)
+        slug = thread.group.slug
+        after_seq = _after_seq(request)
+        if after_seq is not None:
+            limit = settings.KENNISCLOUD["CATCH_UP_LIMIT"]
+            messages = selectors.messages_after(thread=thread, after_seq=after_seq, limit=limit)
+            return Response(
+                {
+                    "results": [message_payload(m, group_slug=slug) for m in messages],
+                    "complete": len(messages) < limit,
+                }
+            )
+        paginator = MessagePagination()
+        page = paginator.paginate_queryset(
+            selectors.message_list(thread=thread), request, view=self
+        )
+        return paginator.get_paginated_response([message_payload(m, group_slug=slug) for m in page])
+
+    @extend_schema(request=MessagePostInput)
+    def post(self, request: Request, thread_id: int) -> Response:
+        if not request.user.is_authenticated:
+            self.permission_denied(request)
+        thread = selectors.access_thread(user=request.user, thread_id=thread_id)
+        result = services.message_send(
+            author=request.user, thread=thread, **_validated(MessagePostInput, request)
+        )
+        return Response(
+            message_payload(result.message, group_slug=thread.group.slug),
+            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        )
+
+
+class ThreadReadView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=SeqInput)
+    def post(self, request: Request, thread_id: int) -> Response:
+        thread = selectors.access_thread(user=request.user, thread_id=thread_id)
+        count = services.thread_mark_read(
+            actor=request.user, thread=thread, **_validated(SeqInput, request)
+        )
+        return Response({"thread": thread.pk, "unread": count})
+
+
+class MessageDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request: Request, message_id: int) -> Response:
+        message = selectors.access_message(user=request.user, message_id=message_id)
+        return Response(message_payload(message, group_slug=message.group.slug))
+
+    @extend_schema(request=MessageBodyInput)
+    def patch(self, request: Request, message_id: int) -> Response:
+        message = selectors.access_message(user=request.user, message_id=message_id)
+        message = services.message_edit(
+            actor=request.user, message=message, **_validated(MessageBodyInput, request)
+        )
+        return Response(message_payload(message, group_slug=message.group.slug))
+
+    def delete(self, request: Request, message_id: int) -> Response:
+        message = selectors.access_message(user=request.user, message_id=message_id)
+        services.message_delete(actor=request.user, message=message)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ReactionsView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=EmojiInput)
+    def post(self, request: Request, message_id: int) -> Response:
+        message = selectors.access_message(user=request.user, message_id=message_id)
+        message = services.reaction_add(
+            actor=request.user, message=message, **_validated(EmojiInput, request)
+        )
+        return Response(message_payload(message, group_slug=message.group.slug))
+
+
+class ReactionDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def delete(self, request: Request, message_id: int, emoji: str) -> Response:
+        message = selectors.access_message(user=request.user, message_id=message_id)
+        message = services.reaction_remove(actor=request.user, message=message, emoji=emoji)
+        return Response(message_payload(message, group_slug=message.group.slug))

@@ -1,0 +1,140 @@
+"""Load the demo library, its groups, Dutch conversations and demo accounts — idempotently."""
+
+from __future__ import annotations
+
+import uuid
+
+from allauth.account.models import EmailAddress
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.models import User
+from chat import services as chat_services
+from chat.models import Thread
+from groups import services as group_services
+from groups.models import Group, Library, Membership, MembershipState, Role
+
+DEMO_PASSWORD = "kenniscloud-demo"
+
+ACCOUNTS = [
+    # email, display name, staff
+    ("sanne@voorbeeldstad.example", "Sanne (bibliothecaris)", False),
+    ("anouk@voorbeeldstad.example", "Anouk", False),
+    ("bram@voorbeeldstad.example", "Bram", False),
+    ("fatima@voorbeeldstad.example", "Fatima", False),
+    ("beheer@voorbeeldstad.example", "Platformbeheer", True),
+]
+
+GROUPS = [
+    {
+        "slug": "energie-en-klimaat",
+        "name": "Energie & Klimaat",
+        "description": "Samen werken aan een duurzame buurt: zonnepanelen, isoleren, energiecoöperaties.",
+        "themes": ["energie", "klimaat", "duurzaamheid"],
+        "visibility": "public",
+        "members": ["anouk", "bram"],
+        "threads": [
+            ("Zonnepanelen op het dak van de bieb?", [
+                ("anouk", "Wie weet of de gemeente subsidie geeft voor **zonnepanelen** op openbare gebouwen?"),
+                ("bram", "Ja, via de regeling *Duurzame Maatschappelijke Voorzieningen*. Ik zoek de link op."),
+                ("sanne", "In de collectie staat ook *De energietransitie in je eigen buurt* — handig voor de volgende bijeenkomst."),
+            ]),
+            ("Isoleren van een jaren-30 woning", [
+                ("bram", "Ervaringen met spouwmuurisolatie in oude huizen? Mijn buren twijfelen over vocht."),
+                ("anouk", "Bij ons ging het goed, maar laat eerst een vochtmeting doen."),
+            ]),
+        ],
+    },
+    {
+        "slug": "digitale-vaardigheden",
+        "name": "Digitale Vaardigheden",
+        "description": "Hulp en kennis rond DigiD, veilig internetten, je telefoon en de computer.",
+        "themes": ["digitale vaardigheden", "veiligheid", "overheid"],
+        "visibility": "public",
+        "members": ["fatima", "anouk"],
+        "threads": [
+            ("DigiD-app instellen: waar loop je vast?", [
+                ("fatima", "Veel mensen lopen vast bij het scannen van het identiteitsbewijs. Tips?"),
+                ("anouk", "Het Informatiepunt Digitale Overheid in de bieb helpt elke dinsdagochtend."),
+            ]),
+        ],
+    },
+    {
+        "slug": "lokale-geschiedenis",
+        "name": "Lokale Geschiedenis",
+        "description": "Verhalen, foto's en bronnen over de geschiedenis van Voorbeeldstad.",
+        "themes": ["geschiedenis", "erfgoed"],
+        "visibility": "public",
+        "members": ["bram"],
+        "threads": [
+            ("Oude foto's van de Marktstraat", [
+                ("bram", "Ik heb foto's van de Marktstraat uit 1952 gevonden. Wie herkent de winkels?"),
+                ("sanne", "Het gemeentearchief heeft een beeldbank; zullen we ze daar aan koppelen?"),
+            ]),
+        ],
+    },
+    {
+        "slug": "mantelzorgers",
+        "name": "Mantelzorgers Voorbeeldstad",
+        "description": "Een besloten groep voor mantelzorgers om ervaringen te delen.",
+        "themes": ["zorg", "mantelzorg"],
+        "visibility": "closed",
+        "members": ["fatima"],
+        "threads": [
+            ("Even voorstellen", [
+                ("fatima", "Ik zorg sinds een jaar voor mijn moeder. Fijn dat deze groep er is."),
+            ]),
+        ],
+    },
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo library 'Bibliotheek Voorbeeldstad' with groups, conversations and accounts."
+
+    def handle(self, *args, **options) -> None:
+        with transaction.atomic():
+            users = {email.split("@")[0]: self._account(email, name, staff) for email, name, staff in ACCOUNTS}
+            library, _ = Library.objects.get_or_create(
+                slug="voorbeeldstad", defaults={"name": "Bibliotheek Voorbeeldstad"}
+            )
+            group_services.librarian_add(library=library, user=users["sanne"])
+            for spec in GROUPS:
+                self._group(library, spec, users)
+        self.stdout.write(self.style.SUCCESS("Demo data is ready. Demo accounts (password: %s):" % DEMO_PASSWORD))
+        for email, name, staff in ACCOUNTS:
+            role = "platform staff" if staff else ("librarian" if email.startswith("sanne") else "member")
+            self.stdout.write(f"  {email:34} {name:24} {role}")
+
+    def _account(self, email: str, name: str, staff: bool) -> User:
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(email=email, password=DEMO_PASSWORD, display_name=name)
+            user.is_staff = user.is_superuser = staff
+            user.save()
+        EmailAddress.objects.get_or_create(
+            user=user, email=email, defaults={"verified": True, "primary": True}
+        )
+        return user
+
+    def _group(self, library: Library, spec: dict, users: dict[str, User]) -> None:
+        group = Group.objects.filter(slug=spec["slug"]).first()
+        if group is None:
+            group = group_services.group_create(
+                actor=users["sanne"], library=library, name=spec["name"], slug=spec["slug"],
+                description=spec["description"], themes=spec["themes"], visibility=spec["visibility"],
+            )
+        for key in spec["members"]:
+            Membership.objects.get_or_create(
+                group=group, user=users[key],
+                defaults={"role": Role.MEMBER, "state": MembershipState.ACTIVE},
+            )
+        if Thread.objects.filter(group=group).exists():
+            return
+        for title, messages in spec["threads"]:
+            thread = chat_services.thread_create(actor=users[messages[0][0]], group=group, title=title)
+            for author, body in messages:
+                chat_services.message_send(
+                    author=users[author], thread=thread, body=body,
+                    client_id=uuid.uuid5(uuid.NAMESPACE_URL, f"demo:{group.slug}:{title}:{body}"),
+                )

@@ -1,0 +1,195 @@
+"""Shared fixtures. The suite runs against real PostgreSQL and Redis (`make test` sets
+DATABASE_URL and REDIS_URL); factories are plain functions that go through our services."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connections
+from rest_framework.test import APIClient
+
+from accounts.models import User
+from groups import services as group_services
+from groups.models import Group, Library, Membership, MembershipState, Role
+
+PASSWORD = "correct-horse-battery-9"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if "postgresql" not in engine or not settings.REDIS_URL:
+        pytest.exit(
+            "The test suite needs real PostgreSQL and Redis: run `make test`, or set DATABASE_URL "
+            "(postgres://…) and REDIS_URL (redis://…/9 — a database the suite may flush).",
+            returncode=2,
+        )
+
+
+@pytest.fixture(autouse=True)
+def _clean_redis() -> Iterator[None]:
+    """Rate-limit counters, presence and channel-layer state never leak between tests."""
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _close_db_connections_after_async() -> Iterator[None]:
+    # Async tests run ORM calls in worker threads; a connection left open there blocks dropping
+    # the test database at the end of the session.
+    yield
+    connections.close_all()
+
+
+# --- factories ---------------------------------------------------------------------------------
+
+_counter = iter(range(1, 10**9))
+
+
+def make_user(display_name: str | None = None, *, staff: bool = False, **extra: Any) -> User:
+    n = next(_counter)
+    user = User.objects.create_user(
+        email=extra.pop("email", f"user{n}@example.org"),
+        password=PASSWORD,
+        display_name=display_name or f"Lid {n}",
+        is_staff=staff,
+        **extra,
+    )
+    return user
+
+
+def make_library(name: str = "Bibliotheek Testdorp") -> Library:
+    n = next(_counter)
+    return Library.objects.create(name=f"{name} {n}", slug=f"bieb-{n}")
+
+
+def make_group(library: Library, *, visibility: str = "public", creator: User | None = None,
+               name: str | None = None) -> Group:
+    n = next(_counter)
+    if creator is None:
+        creator = make_user("Bibliothecaris")
+        group_services.librarian_add(library=library, user=creator)
+    return group_services.group_create(
+        actor=creator, library=library, name=name or f"Groep {n}", slug=f"groep-{n}",
+        description="", themes=["test"], visibility=visibility,
+    )
+
+
+def add_member(group: Group, user: User, role: str = Role.MEMBER,
+               state: str = MembershipState.ACTIVE) -> Membership:
+    return Membership.objects.create(group=group, user=user, role=role, state=state)
+
+
+@pytest.fixture
+def library(db) -> Library:
+    return make_library()
+
+
+@pytest.fixture
+def librarian(library) -> User:
+    user = make_user("Sanne")
+    group_services.librarian_add(library=library, user=user)
+    return user
+
+
+@pytest.fixture
+def public_group(library, librarian) -> Group:
+    return make_group(library, visibility="public", creator=librarian)
+
+
+@pytest.fixture
+def closed_group(library, librarian) -> Group:
+    return make_group(library, visibility="closed", creator=librarian)
+
+
+@pytest.fixture
+def member(public_group, closed_group) -> User:
+    user = make_user("Anouk")
+    add_member(public_group, user)
+    add_member(closed_group, user)
+    return user
+
+
+@pytest.fixture
+def other_member(public_group, closed_group) -> User:
+    user = make_user("Bram")
+    add_member(public_group, user)
+    add_member(closed_group, user)
+    return user
+
+
+@pytest.fixture
+def host(public_group, closed_group) -> User:
+    user = make_user("Host")
+    add_member(public_group, user, Role.HOST)
+    add_member(closed_group, user, Role.HOST)
+    return user
+
+
+@pytest.fixture
+def outsider(db) -> User:
+    return make_user("Buitenstaander")
+
+
+@pytest.fixture
+def staff(db) -> User:
+    return make_user("Beheer", staff=True)
+
+
+@pytest.fixture
+def api() -> Callable[[User | None], APIClient]:
+    """`api(user)` → a DRF client logged in as `user` (or anonymous for None)."""
+
+    def build(user: User | None = None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return build
+
+
+@pytest.fixture
+def new_client_id() -> Callable[[], uuid.UUID]:
+    return uuid.uuid4
+
+
+class LayerListener:
+    """A real channel on the real channel layer, subscribed to a knowledge group — how tests see
+    what `backend.realtime` published."""
+
+    def __init__(self) -> None:
+        self.layer = get_channel_layer()
+        self.channel = async_to_sync(self.layer.new_channel)()
+
+    def listen(self, group: Group) -> LayerListener:
+        from backend.realtime import group_channel
+
+        async_to_sync(self.layer.group_add)(group_channel(group.pk), self.channel)
+        return self
+
+    def events(self, timeout: float = 1.0) -> list[dict[str, Any]]:
+        """Everything received until the channel is quiet for `timeout` seconds."""
+        import asyncio
+
+        async def drain() -> list[dict[str, Any]]:
+            received = []
+            while True:
+                try:
+                    message = await asyncio.wait_for(self.layer.receive(self.channel), timeout)
+                except TimeoutError:
+                    return received
+                received.append(message)
+
+        return [m["event"] for m in async_to_sync(drain)() if m["type"] == "group.event"]
+
+
+@pytest.fixture
+def layer_listener() -> LayerListener:
+    return LayerListener()
