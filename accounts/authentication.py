@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication
 from rest_framework.exceptions import AuthenticationFailed
 
@@ -14,10 +15,10 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         if not header or header[0].lower() != self.keyword:
             return None
         if len(header) != 2:
-            raise AuthenticationFailed("Invalid Authorization header.")
+            raise AuthenticationFailed(_("Invalid Authorization header."))
         user = api_token_authenticate(header[1])
         if user is None:
-            raise AuthenticationFailed("Invalid or revoked token.")
+            raise AuthenticationFailed(_("Invalid or revoked token."))
         return user, None
 
     def authenticate_header(self, request) -> str:

@@ -20,7 +20,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import translation
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers as drf_serializers
 
 from accounts.selectors import user_briefs
@@ -38,6 +38,11 @@ CLOSE_NOT_AUTHENTICATED = 4001
 CLOSE_FORBIDDEN = 4003
 CLOSE_PROTOCOL_VIOLATION = 4008
 TYPING_THROTTLE_SECONDS = 2.0
+
+MSG_SERVER_ERROR = _("Something went wrong.")
+MSG_FRAME_TOO_LARGE = _("The frame is larger than %(limit)s bytes.")
+MSG_INVALID_JSON = _("The frame is not a JSON object.")
+MSG_UNKNOWN_TYPE = _("Unknown frame type.")
 
 
 @dataclass
@@ -145,7 +150,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             mapped = error_payload(error)
             if mapped is None:
                 logger.exception("unexpected error handling a frame")
-                payload = {"code": "server_error", "detail": self._t("Something went wrong.")}
+                payload = {"code": "server_error", "detail": self._t(MSG_SERVER_ERROR)}
             else:
                 payload = mapped[1]
             await self._send_frame({"type": "error", **payload, **self._client_id(client_id)})
@@ -158,7 +163,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             self._count_bad_frame()
             raise _protocol_error(
                 "frame_too_large",
-                self._t("The frame is larger than %(limit)s bytes.") % {"limit": limit},
+                self._t(MSG_FRAME_TOO_LARGE) % {"limit": limit},
             )
         try:
             frame = json.loads(raw)
@@ -166,7 +171,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             frame = None
         if not isinstance(frame, dict):
             self._count_bad_frame()
-            raise _protocol_error("invalid_json", self._t("The frame is not a JSON object."))
+            raise _protocol_error("invalid_json", self._t(MSG_INVALID_JSON))
         return frame
 
     def _route(self, frame_type: Any) -> tuple[Callable[[dict], Any], type]:
@@ -184,7 +189,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         }
         if not isinstance(frame_type, str) or frame_type not in routes:
             self._count_bad_frame()
-            raise _protocol_error("unknown_type", self._t("Unknown frame type."))
+            raise _protocol_error("unknown_type", self._t(MSG_UNKNOWN_TYPE))
         return routes[frame_type]
 
     def _validate(self, serializer_class: type | None, frame: dict[str, Any]) -> dict[str, Any]:
@@ -370,9 +375,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
     def _client_id(client_id: Any) -> dict[str, str]:
         return {"client_id": str(client_id)} if isinstance(client_id, str) else {}
 
-    def _t(self, text: str) -> str:
+    def _t(self, text: Any) -> str:
         with translation.override(self.language):
-            return _(text)
+            return str(text)
 
     async def _send_frame(self, frame: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(frame, ensure_ascii=False))

@@ -4,6 +4,7 @@ the WebSocket, with the same live broadcast."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers as drf
 from rest_framework import status
@@ -37,6 +38,9 @@ def _validated(serializer_class, request: Request) -> dict:
     return dict(serializer.validated_data)
 
 
+MSG_WHOLE_NUMBER = _("Enter a whole number of 0 or more.")
+
+
 def _after_seq(request: Request) -> int | None:
     raw = request.query_params.get("after_seq")
     if raw is None or raw == "":
@@ -44,9 +48,9 @@ def _after_seq(request: Request) -> int | None:
     try:
         value = int(raw)
     except ValueError as exc:
-        raise ValidationFailed(fields={"after_seq": ["A whole number is required."]}) from exc
+        raise ValidationFailed(fields={"after_seq": [str(MSG_WHOLE_NUMBER)]}) from exc
     if value < 0:
-        raise ValidationFailed(fields={"after_seq": ["A whole number is required."]})
+        raise ValidationFailed(fields={"after_seq": [str(MSG_WHOLE_NUMBER)]})
     return value
 
 

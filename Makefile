@@ -1,0 +1,97 @@
+# KennisCloud — two commands for a new user:
+#   make run   install what is missing, build the frontend, migrate, load demo data, serve on :8000
+#   make test  install what is missing and run every test (real PostgreSQL + Redis, browser tests)
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
+
+VENV := .venv
+PY := $(VENV)/bin/python
+TOOLS := .tools
+UV = $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# The test suite's services (override to use others). Redis db 9 is flushed by the tests.
+TEST_DATABASE_URL ?= postgres://postgres:kenniscloud@127.0.0.1:5432/kenniscloud
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/9
+E2E_DATABASE_URL ?= postgres://postgres:kenniscloud@127.0.0.1:5432/kenniscloud_e2e
+E2E_REDIS_URL ?= redis://127.0.0.1:6379/8
+
+.PHONY: help run test install backend-deps frontend-deps frontend messages migrate demo \
+        test-services test-backend test-frontend test-e2e lint clean
+
+help:
+	@echo "make run    — set up and serve KennisCloud on http://$(HOST):$(PORT)"
+	@echo "make test   — set up and run every test (PostgreSQL, Redis, Chromium)"
+	@echo "make lint   — ruff and svelte-check"
+
+# --- installation (each step only when its inputs changed) ----------------------------------------
+$(TOOLS)/bin/uv:
+	@py=$$(scripts/find-python.sh) && "$$py" -m venv $(TOOLS) && $(TOOLS)/bin/pip install -q uv
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(if $(shell command -v uv 2>/dev/null),,$(TOOLS)/bin/uv)
+	@if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then \
+	  rm -rf $(VENV); $(UV) venv -q --python "$$(scripts/find-python.sh)" $(VENV); fi
+	$(UV) sync -q --frozen
+	@touch $@
+
+frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
+	@scripts/ensure-tools.sh
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+backend-deps: $(VENV)/.synced
+frontend-deps: frontend/node_modules/.installed
+install: backend-deps frontend-deps messages
+
+frontend: frontend-deps
+	cd frontend && npm run build --silent
+
+messages: backend-deps
+	@scripts/ensure-tools.sh
+	@$(PY) manage.py compilemessages -v0 --ignore=.venv --ignore=.tools --ignore=frontend
+
+# --- run ----------------------------------------------------------------------------------------
+migrate: backend-deps
+	@mkdir -p var
+	$(PY) manage.py migrate -v0
+
+demo: migrate
+	$(PY) manage.py load_demo
+
+run: install frontend demo
+	@echo ""
+	@echo "KennisCloud runs on http://$(HOST):$(PORT)  (Ctrl+C stops it)"
+	@echo "Database: $${DATABASE_URL:-SQLite var/db.sqlite3}   Channel layer: $${REDIS_URL:-in-memory}"
+	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) backend.asgi:application
+
+# --- tests --------------------------------------------------------------------------------------
+test-services:
+	@scripts/test-services.sh
+
+test-backend: backend-deps messages test-services
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+	  KENNISCLOUD_CHANNEL_PREFIX=kctest DJANGO_DEBUG=1 \
+	  $(VENV)/bin/pytest -q -p no:cacheprovider
+
+test-frontend: frontend-deps
+	cd frontend && npm test --silent
+
+test-e2e: frontend backend-deps messages test-services
+	cd frontend && E2E_DATABASE_URL=$(E2E_DATABASE_URL) E2E_REDIS_URL=$(E2E_REDIS_URL) \
+	  E2E_PYTHON=$(CURDIR)/$(PY) npm run e2e --silent
+
+test: test-backend test-frontend test-e2e
+	@echo "All tests passed."
+
+lint: backend-deps frontend-deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	cd frontend && npm run check --silent
+
+clean:
+	rm -rf var frontend/dist frontend/node_modules $(VENV) $(TOOLS)
