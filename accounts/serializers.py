@@ -18,3 +18,19 @@ class ApiTokenSerializer(serializers.ModelSerializer):
 class MeUpdateInput(serializers.Serializer):
     display_name = serializers.CharField(max_length=60, required=False)
     language = serializers.ChoiceField(choices=["nl", "en"], required=False)
+
+
+class ApiTokenCreatedSerializer(ApiTokenSerializer):
+    token = serializers.CharField(help_text="shown once; only a hash is stored")
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = [*ApiTokenSerializer.Meta.fields, "token"]
+
+
+class MeOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    display_name = serializers.CharField()
+    language = serializers.CharField()
+    is_staff = serializers.BooleanField()
+    librarian_of = serializers.ListField(child=serializers.SlugField())

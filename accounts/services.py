@@ -63,9 +63,7 @@ def api_token_authenticate(raw: str) -> User | None:
     return token.user
 
 
-def user_update(
-    *, actor: User, display_name: str | None = None, language: str | None = None
-) -> User:
+def user_update(*, actor: User, display_name: str | None = None, language: str | None = None) -> User:
     fields = []
     if display_name is not None:
         display_name = display_name.strip()

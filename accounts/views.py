@@ -9,7 +9,13 @@ from groups.selectors import librarian_library_slugs
 
 from . import services
 from .selectors import api_token_list
-from .serializers import ApiTokenSerializer, MeUpdateInput, TokenCreateInput
+from .serializers import (
+    ApiTokenCreatedSerializer,
+    ApiTokenSerializer,
+    MeOut,
+    MeUpdateInput,
+    TokenCreateInput,
+)
 
 
 def _me(user) -> dict:
@@ -26,10 +32,11 @@ def _me(user) -> dict:
 class MeView(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(responses=MeOut)
     def get(self, request: Request) -> Response:
         return Response(_me(request.user))
 
-    @extend_schema(request=MeUpdateInput)
+    @extend_schema(request=MeUpdateInput, responses=MeOut)
     def patch(self, request: Request) -> Response:
         serializer = MeUpdateInput(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -40,7 +47,7 @@ class MeView(APIView):
 class TokenCreateView(APIView):
     authentication_classes: list = []  # credentials are in the body; no session, no CSRF
 
-    @extend_schema(request=TokenCreateInput)
+    @extend_schema(request=TokenCreateInput, responses={201: ApiTokenCreatedSerializer})
     def post(self, request: Request) -> Response:
         serializer = TokenCreateInput(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -61,6 +68,7 @@ class TokenListView(APIView):
 class TokenDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(responses={204: None})
     def delete(self, request: Request, token_id: int) -> Response:
         services.api_token_revoke(actor=request.user, token_id=token_id)
         return Response(status=status.HTTP_204_NO_CONTENT)

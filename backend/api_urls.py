@@ -12,12 +12,14 @@ urlpatterns = [
     path(
         "docs/",
         # Swagger UI (served from this site by drf-spectacular-sidecar) needs one inline script.
-        csp_override({
-            "default-src": [CSP.SELF],
-            "script-src": [CSP.SELF, CSP.UNSAFE_INLINE],
-            "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
-            "img-src": [CSP.SELF, "data:"],
-        })(SpectacularSwaggerView.as_view(url_name="schema")),
+        csp_override(
+            {
+                "default-src": [CSP.SELF],
+                "script-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+                "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+                "img-src": [CSP.SELF, "data:"],
+            }
+        )(SpectacularSwaggerView.as_view(url_name="schema")),
         name="api-docs",
     ),
     path("me/", accounts.MeView.as_view()),

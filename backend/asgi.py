@@ -19,9 +19,7 @@ application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": OriginCheck(
-            AuthMiddlewareStack(
-                BearerTokenAuthMiddleware(URLRouter([path("ws/", LiveConsumer.as_asgi())]))
-            )
+            AuthMiddlewareStack(BearerTokenAuthMiddleware(URLRouter([path("ws/", LiveConsumer.as_asgi())])))
         ),
     }
 )

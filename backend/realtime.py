@@ -44,17 +44,13 @@ def _send(channel_group: str, message: dict[str, Any]) -> None:
 def publish_on_commit(group_id: int, event: dict[str, Any]) -> None:
     """Broadcast a sequenced event to a group's subscribers after the current transaction commits."""
     transaction.on_commit(
-        lambda: _send(
-            group_channel(group_id), {"type": "group.event", "group_id": group_id, "event": event}
-        )
+        lambda: _send(group_channel(group_id), {"type": "group.event", "group_id": group_id, "event": event})
     )
 
 
 def publish_ephemeral(group_id: int, event: dict[str, Any]) -> None:
     """Broadcast a frame that is not stored (typing, presence) right away."""
-    _send(
-        group_channel(group_id), {"type": "group.ephemeral", "group_id": group_id, "event": event}
-    )
+    _send(group_channel(group_id), {"type": "group.ephemeral", "group_id": group_id, "event": event})
 
 
 async def apublish_ephemeral(group_id: int, event: dict[str, Any]) -> None:
@@ -68,9 +64,7 @@ async def apublish_ephemeral(group_id: int, event: dict[str, Any]) -> None:
 
 def notify_user_on_commit(user_id: int, event: dict[str, Any]) -> None:
     """Send a frame to every open socket of one user after commit."""
-    transaction.on_commit(
-        lambda: _send(user_channel(user_id), {"type": "user.event", "event": event})
-    )
+    transaction.on_commit(lambda: _send(user_channel(user_id), {"type": "user.event", "event": event}))
 
 
 def revoke_on_commit(*, user_id: int, group_id: int, reason: str) -> None:

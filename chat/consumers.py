@@ -96,9 +96,7 @@ def _typing(*, user, thread: int) -> None:
 
 
 def _read(*, user, thread: int, seq: int) -> None:
-    services.thread_mark_read(
-        actor=user, thread=access_thread(user=user, thread_id=thread), seq=seq
-    )
+    services.thread_mark_read(actor=user, thread=access_thread(user=user, thread_id=thread), seq=seq)
 
 
 def _run_translated(language: str, fn: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
@@ -236,9 +234,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if group_id is not None:
             await self._end_subscription(group_id, reason="requested")
         else:
-            await self._send_frame(
-                {"type": "unsubscribed", "group": data["group"], "reason": "requested"}
-            )
+            await self._send_frame({"type": "unsubscribed", "group": data["group"], "reason": "requested"})
 
     async def on_send(self, data: dict[str, Any]) -> None:
         result = await self._call(_send, **data)
@@ -357,9 +353,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def _call(self, fn: Callable[..., Any], **kwargs: Any) -> Any:
         """Run one access check + service in a worker thread, in the socket's language."""
-        return await database_sync_to_async(_run_translated)(
-            self.language, fn, {"user": self.user, **kwargs}
-        )
+        return await database_sync_to_async(_run_translated)(self.language, fn, {"user": self.user, **kwargs})
 
     async def _call_db(self, fn: Callable[..., Any], **kwargs: Any) -> Any:
         return await database_sync_to_async(_run_translated)(self.language, fn, kwargs)

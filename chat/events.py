@@ -90,9 +90,7 @@ def thread_payload(thread: Thread, *, group_slug: str) -> dict[str, Any]:
     }
 
 
-def message_event(
-    event_type: str, *, seq: int, message: Message, group_slug: str
-) -> dict[str, Any]:
+def message_event(event_type: str, *, seq: int, message: Message, group_slug: str) -> dict[str, Any]:
     return {
         "type": event_type,
         "group": group_slug,

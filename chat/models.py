@@ -33,9 +33,7 @@ class Message(models.Model):
 
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="messages")
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="messages")
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messages"
-    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messages")
     body = models.TextField()
     html = models.TextField()
     client_id = models.UUIDField()
@@ -63,9 +61,7 @@ class Reaction(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["message", "user", "emoji"], name="uniq_reaction")
-        ]
+        constraints = [models.UniqueConstraint(fields=["message", "user", "emoji"], name="uniq_reaction")]
 
 
 class GroupEvent(models.Model):

@@ -58,9 +58,7 @@ def messages_after(*, thread: Thread, after_seq: int, limit: int) -> list[Messag
 def _unread_filter(user: AnyUser) -> dict[str, Any]:
     """Annotations for messages that count as unread for `user` (by others, not deleted, after
     both the membership's read floor and the thread's read position)."""
-    read = ReadState.objects.filter(user=user, thread=OuterRef("thread")).values("last_read_seq")[
-        :1
-    ]
+    read = ReadState.objects.filter(user=user, thread=OuterRef("thread")).values("last_read_seq")[:1]
     floor = Membership.objects.filter(
         user=user, group=OuterRef("group"), state=MembershipState.ACTIVE
     ).values("read_floor_seq")[:1]
@@ -149,14 +147,10 @@ def group_events_after(*, group: Group, after_seq: int, limit: int | None = None
     events = []
     for row in rows:
         if row.type in MESSAGE_EVENT_TYPES and row.message is not None:
-            events.append(
-                message_event(row.type, seq=row.seq, message=row.message, group_slug=group.slug)
-            )
+            events.append(message_event(row.type, seq=row.seq, message=row.message, group_slug=group.slug))
         elif row.type == "thread.created" and row.thread is not None:
             events.append(thread_event(seq=row.seq, thread=row.thread, group_slug=group.slug))
         else:
             # A type this build does not render still holds its place, so the sequence stays gapless.
             events.append({"type": row.type, "group": group.slug, "seq": row.seq})
-    return CatchUp(
-        events=events, resync_required=False, last_seq=rows[-1].seq if rows else after_seq
-    )
+    return CatchUp(events=events, resync_required=False, last_seq=rows[-1].seq if rows else after_seq)

@@ -72,3 +72,62 @@ class ThreadCreateInput(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     body = Body(required=False, default="")
     client_id = serializers.UUIDField(required=False)
+
+
+# --- output shapes, for the OpenAPI schema (payloads are built by chat.events) -------------------
+
+
+class UserBriefOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    display_name = serializers.CharField()
+
+
+class ReactionOut(serializers.Serializer):
+    emoji = serializers.CharField()
+    count = serializers.IntegerField()
+    users = serializers.ListField(child=serializers.IntegerField())
+
+
+class MessageOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    group = serializers.CharField()
+    thread = serializers.IntegerField()
+    seq = serializers.IntegerField()
+    author = UserBriefOut()
+    body = serializers.CharField()
+    html = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    edited_at = serializers.DateTimeField(allow_null=True)
+    deleted = serializers.BooleanField()
+    reactions = ReactionOut(many=True)
+    client_id = serializers.UUIDField()
+
+
+class MessagePageOut(serializers.Serializer):
+    next = serializers.URLField(allow_null=True, required=False)
+    previous = serializers.URLField(allow_null=True, required=False)
+    results = MessageOut(many=True)
+    complete = serializers.BooleanField(required=False, help_text="only with ?after_seq=")
+
+
+class ThreadOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    group = serializers.CharField()
+    title = serializers.CharField()
+    created_by = UserBriefOut(allow_null=True)
+    created_at = serializers.DateTimeField()
+    last_message_at = serializers.DateTimeField(allow_null=True)
+    message_count = serializers.IntegerField()
+    unread = serializers.IntegerField()
+
+
+class GroupEventsOut(serializers.Serializer):
+    group = serializers.CharField()
+    last_seq = serializers.IntegerField()
+    resync_required = serializers.BooleanField()
+    events = serializers.ListField(child=serializers.DictField(), help_text="see docs/protocol.md")
+
+
+class ReadOut(serializers.Serializer):
+    thread = serializers.IntegerField()
+    unread = serializers.IntegerField()

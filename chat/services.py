@@ -90,9 +90,7 @@ class SendResult:
 
 def _existing(author: User, client_id: uuid.UUID) -> Message | None:
     return (
-        Message.objects.select_related("group", "author")
-        .filter(author=author, client_id=client_id)
-        .first()
+        Message.objects.select_related("group", "author").filter(author=author, client_id=client_id).first()
     )
 
 
@@ -186,13 +184,9 @@ def _react(*, actor: User, message: Message, emoji: str, add: bool) -> Message:
     ensure_may_send(author=actor, group=message.group)
     with transaction.atomic():
         if add:
-            _reaction, changed = Reaction.objects.get_or_create(
-                message=message, user=actor, emoji=emoji
-            )
+            _reaction, changed = Reaction.objects.get_or_create(message=message, user=actor, emoji=emoji)
         else:
-            changed = bool(
-                Reaction.objects.filter(message=message, user=actor, emoji=emoji).delete()[0]
-            )
+            changed = bool(Reaction.objects.filter(message=message, user=actor, emoji=emoji).delete()[0])
         if changed:
             seq = _record(message.group, "reaction.changed", message=message)
             _publish_message("reaction.changed", seq, message)
@@ -219,9 +213,7 @@ def thread_create(
     seq = group_allocate_seq(group_id=group.pk)
     thread = Thread.objects.create(group=group, title=title, created_by=actor, seq=seq)
     GroupEvent.objects.create(group=group, seq=seq, type="thread.created", thread=thread)
-    realtime.publish_on_commit(
-        group.pk, thread_event(seq=seq, thread=thread, group_slug=group.slug)
-    )
+    realtime.publish_on_commit(group.pk, thread_event(seq=seq, thread=thread, group_slug=group.slug))
     if body.strip():
         thread.group = group
         message_send(author=actor, thread=thread, body=body, client_id=client_id or uuid.uuid4())

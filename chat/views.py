@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers as drf
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import IsAuthenticated
@@ -21,15 +20,18 @@ from . import selectors, services
 from .events import message_payload, thread_payload
 from .serializers import (
     EmojiInput,
+    GroupEventsOut,
     MessageBodyInput,
+    MessageOut,
+    MessagePageOut,
     MessagePostInput,
+    ReadOut,
     SeqInput,
     ThreadCreateInput,
+    ThreadOut,
 )
 
-AFTER_SEQ = OpenApiParameter(
-    "after_seq", int, description="catch-up: changes/messages after this seq"
-)
+AFTER_SEQ = OpenApiParameter("after_seq", int, description="catch-up: changes/messages after this seq")
 
 
 def _validated(serializer_class, request: Request) -> dict:
@@ -56,9 +58,7 @@ def _after_seq(request: Request) -> int | None:
 
 def _threads_data(user, threads, group_slug: str) -> list[dict]:
     unread = selectors.thread_unread_counts(user=user, thread_ids=[t.pk for t in threads])
-    return [
-        {**thread_payload(t, group_slug=group_slug), "unread": unread.get(t.pk, 0)} for t in threads
-    ]
+    return [{**thread_payload(t, group_slug=group_slug), "unread": unread.get(t.pk, 0)} for t in threads]
 
 
 class MessagePagination(CursorPagination):
@@ -69,25 +69,23 @@ class MessagePagination(CursorPagination):
 
 
 class ThreadListView(APIView):
-    @extend_schema(responses=inline_serializer("Thread", {"id": drf.IntegerField()}, many=True))
+    @extend_schema(responses=ThreadOut(many=True))
     def get(self, request: Request, slug: str) -> Response:
         group = access_group(user=request.user, slug=slug)
         threads = list(selectors.thread_list(group=group))
         return Response(_threads_data(request.user, threads, group.slug))
 
-    @extend_schema(request=ThreadCreateInput)
+    @extend_schema(request=ThreadCreateInput, responses={201: ThreadOut})
     def post(self, request: Request, slug: str) -> Response:
         group = access_group(user=request.user, slug=slug)
         thread = services.thread_create(
             actor=request.user, group=group, **_validated(ThreadCreateInput, request)
         )
-        return Response(
-            _threads_data(request.user, [thread], group.slug)[0], status=status.HTTP_201_CREATED
-        )
+        return Response(_threads_data(request.user, [thread], group.slug)[0], status=status.HTTP_201_CREATED)
 
 
 class GroupEventsView(APIView):
-    @extend_schema(parameters=[AFTER_SEQ])
+    @extend_schema(parameters=[AFTER_SEQ], responses=GroupEventsOut)
     def get(self, request: Request, slug: str) -> Response:
         group = access_group(user=request.user, slug=slug)
         after_seq = _after_seq(request)
@@ -105,13 +103,14 @@ class GroupEventsView(APIView):
 
 
 class ThreadDetailView(APIView):
+    @extend_schema(responses=ThreadOut)
     def get(self, request: Request, thread_id: int) -> Response:
         thread = selectors.access_thread(user=request.user, thread_id=thread_id)
         return Response(_threads_data(request.user, [thread], thread.group.slug)[0])
 
 
 class ThreadMessagesView(APIView):
-    @extend_schema(parameters=[AFTER_SEQ])
+    @extend_schema(parameters=[AFTER_SEQ], responses=MessagePageOut)
     def get(self, request: Request, thread_id: int) -> Response:
         thread = selectors.access_thread(user=request.user, thread_id=thread_id)
         slug = thread.group.slug
@@ -126,12 +125,10 @@ class ThreadMessagesView(APIView):
                 }
             )
         paginator = MessagePagination()
-        page = paginator.paginate_queryset(
-            selectors.message_list(thread=thread), request, view=self
-        )
+        page = paginator.paginate_queryset(selectors.message_list(thread=thread), request, view=self)
         return paginator.get_paginated_response([message_payload(m, group_slug=slug) for m in page])
 
-    @extend_schema(request=MessagePostInput)
+    @extend_schema(request=MessagePostInput, responses={201: MessageOut, 200: MessageOut})
     def post(self, request: Request, thread_id: int) -> Response:
         if not request.user.is_authenticated:
             self.permission_denied(request)
@@ -148,23 +145,22 @@ class ThreadMessagesView(APIView):
 class ThreadReadView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=SeqInput)
+    @extend_schema(request=SeqInput, responses=ReadOut)
     def post(self, request: Request, thread_id: int) -> Response:
         thread = selectors.access_thread(user=request.user, thread_id=thread_id)
-        count = services.thread_mark_read(
-            actor=request.user, thread=thread, **_validated(SeqInput, request)
-        )
+        count = services.thread_mark_read(actor=request.user, thread=thread, **_validated(SeqInput, request))
         return Response({"thread": thread.pk, "unread": count})
 
 
 class MessageDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(responses=MessageOut)
     def get(self, request: Request, message_id: int) -> Response:
         message = selectors.access_message(user=request.user, message_id=message_id)
         return Response(message_payload(message, group_slug=message.group.slug))
 
-    @extend_schema(request=MessageBodyInput)
+    @extend_schema(request=MessageBodyInput, responses=MessageOut)
     def patch(self, request: Request, message_id: int) -> Response:
         message = selectors.access_message(user=request.user, message_id=message_id)
         message = services.message_edit(
@@ -172,6 +168,7 @@ class MessageDetailView(APIView):
         )
         return Response(message_payload(message, group_slug=message.group.slug))
 
+    @extend_schema(responses={204: None})
     def delete(self, request: Request, message_id: int) -> Response:
         message = selectors.access_message(user=request.user, message_id=message_id)
         services.message_delete(actor=request.user, message=message)
@@ -181,7 +178,7 @@ class MessageDetailView(APIView):
 class ReactionsView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=EmojiInput)
+    @extend_schema(request=EmojiInput, responses=MessageOut)
     def post(self, request: Request, message_id: int) -> Response:
         message = selectors.access_message(user=request.user, message_id=message_id)
         message = services.reaction_add(
@@ -193,6 +190,7 @@ class ReactionsView(APIView):
 class ReactionDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(responses=MessageOut)
     def delete(self, request: Request, message_id: int, emoji: str) -> Response:
         message = selectors.access_message(user=request.user, message_id=message_id)
         message = services.reaction_remove(actor=request.user, message=message, emoji=emoji)

@@ -48,9 +48,7 @@ def visible_groups_q(user: AnyUser) -> Q:
         return public
     if user.is_staff:
         return Q()
-    member = Exists(
-        Membership.objects.filter(group=OuterRef("pk"), user=user, state=MembershipState.ACTIVE)
-    )
+    member = Exists(Membership.objects.filter(group=OuterRef("pk"), user=user, state=MembershipState.ACTIVE))
     librarian = Exists(Librarian.objects.filter(library=OuterRef("library"), user=user))
     return public | member | librarian
 
@@ -144,9 +142,7 @@ def active_member_ids(*, group_id: int) -> list[int]:
     )
 
 
-def managed_group_ids(
-    *, user: AnyUser, groups: list[Group], memberships: dict[int, Membership]
-) -> set[int]:
+def managed_group_ids(*, user: AnyUser, groups: list[Group], memberships: dict[int, Membership]) -> set[int]:
     """Which of `groups` the user manages — one query, for list views."""
     if not user.is_authenticated:
         return set()
@@ -157,9 +153,7 @@ def managed_group_ids(
     for group in groups:
         membership = memberships.get(group.pk)
         if group.library_id in libraries or (
-            membership is not None
-            and membership.is_active
-            and membership.role in (Role.HOST, Role.LIBRARIAN)
+            membership is not None and membership.is_active and membership.role in (Role.HOST, Role.LIBRARIAN)
         ):
             managed.add(group.pk)
     return managed

@@ -80,9 +80,7 @@ class GroupCreateInput(serializers.Serializer):
 class GroupUpdateInput(serializers.Serializer):
     name = serializers.CharField(max_length=120, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
-    themes = serializers.ListField(
-        child=serializers.CharField(max_length=40), required=False, max_length=12
-    )
+    themes = serializers.ListField(child=serializers.CharField(max_length=40), required=False, max_length=12)
     visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
 
 

@@ -48,9 +48,7 @@ def group_context(user, groups: list[Group]) -> dict:
 
 def group_response(user, group: Group, status_code: int = 200) -> Response:
     group = selectors.access_group(user=user, slug=group.slug)
-    return Response(
-        GroupSerializer(group, context=group_context(user, [group])).data, status=status_code
-    )
+    return Response(GroupSerializer(group, context=group_context(user, [group])).data, status=status_code)
 
 
 class LibraryListView(APIView):
@@ -60,9 +58,7 @@ class LibraryListView(APIView):
 
     @extend_schema(request=LibraryCreateInput, responses=LibrarySerializer)
     def post(self, request: Request) -> Response:
-        library = services.library_create(
-            actor=request.user, **_validated(LibraryCreateInput, request)
-        )
+        library = services.library_create(actor=request.user, **_validated(LibraryCreateInput, request))
         return Response(LibrarySerializer(library).data, status=status.HTTP_201_CREATED)
 
 
@@ -85,13 +81,9 @@ class GroupListView(APIView):
     @extend_schema(responses=GroupSerializer(many=True))
     def get(self, request: Request) -> Response:
         groups = list(
-            selectors.group_list(
-                user=request.user, library_slug=request.query_params.get("library")
-            )
+            selectors.group_list(user=request.user, library_slug=request.query_params.get("library"))
         )
-        return Response(
-            GroupSerializer(groups, many=True, context=group_context(request.user, groups)).data
-        )
+        return Response(GroupSerializer(groups, many=True, context=group_context(request.user, groups)).data)
 
     @extend_schema(request=GroupCreateInput, responses=GroupSerializer)
     def post(self, request: Request) -> Response:
@@ -122,12 +114,8 @@ class GroupJoinView(APIView):
     @extend_schema(request=JoinInput, responses=GroupSerializer)
     def post(self, request: Request, slug: str) -> Response:
         data = _validated(JoinInput, request)
-        group = selectors.group_for_join(
-            user=request.user, slug=slug, invite_code=data["invite_code"]
-        )
-        membership = services.group_join(
-            actor=request.user, group=group, invite_code=data["invite_code"]
-        )
+        group = selectors.group_for_join(user=request.user, slug=slug, invite_code=data["invite_code"])
+        membership = services.group_join(actor=request.user, group=group, invite_code=data["invite_code"])
         if not membership.is_active:
             return Response(
                 {
@@ -183,7 +171,5 @@ class MemberApproveView(APIView):
     @extend_schema(request=None, responses=MemberSerializer)
     def post(self, request: Request, slug: str, user_id: int) -> Response:
         group = selectors.access_group(user=request.user, slug=slug)
-        membership: Membership = services.membership_approve(
-            actor=request.user, group=group, user_id=user_id
-        )
+        membership: Membership = services.membership_approve(actor=request.user, group=group, user_id=user_id)
         return Response(MemberSerializer(membership).data)

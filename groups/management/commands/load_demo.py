@@ -34,15 +34,34 @@ GROUPS = [
         "visibility": "public",
         "members": ["anouk", "bram"],
         "threads": [
-            ("Zonnepanelen op het dak van de bieb?", [
-                ("anouk", "Wie weet of de gemeente subsidie geeft voor **zonnepanelen** op openbare gebouwen?"),
-                ("bram", "Ja, via de regeling *Duurzame Maatschappelijke Voorzieningen*. Ik zoek de link op."),
-                ("sanne", "In de collectie staat ook *De energietransitie in je eigen buurt* — handig voor de volgende bijeenkomst."),
-            ]),
-            ("Isoleren van een jaren-30 woning", [
-                ("bram", "Ervaringen met spouwmuurisolatie in oude huizen? Mijn buren twijfelen over vocht."),
-                ("anouk", "Bij ons ging het goed, maar laat eerst een vochtmeting doen."),
-            ]),
+            (
+                "Zonnepanelen op het dak van de bieb?",
+                [
+                    (
+                        "anouk",
+                        "Wie weet of de gemeente subsidie geeft voor **zonnepanelen** op openbare gebouwen?",
+                    ),
+                    (
+                        "bram",
+                        "Ja, via de regeling *Duurzame Maatschappelijke Voorzieningen*. Ik zoek de link op.",
+                    ),
+                    (
+                        "sanne",
+                        "In de collectie staat ook *De energietransitie in je eigen buurt* — "
+                        "handig voor de volgende bijeenkomst.",
+                    ),
+                ],
+            ),
+            (
+                "Isoleren van een jaren-30 woning",
+                [
+                    (
+                        "bram",
+                        "Ervaringen met spouwmuurisolatie in oude huizen? Mijn buren twijfelen over vocht.",
+                    ),
+                    ("anouk", "Bij ons ging het goed, maar laat eerst een vochtmeting doen."),
+                ],
+            ),
         ],
     },
     {
@@ -53,10 +72,13 @@ GROUPS = [
         "visibility": "public",
         "members": ["fatima", "anouk"],
         "threads": [
-            ("DigiD-app instellen: waar loop je vast?", [
-                ("fatima", "Veel mensen lopen vast bij het scannen van het identiteitsbewijs. Tips?"),
-                ("anouk", "Het Informatiepunt Digitale Overheid in de bieb helpt elke dinsdagochtend."),
-            ]),
+            (
+                "DigiD-app instellen: waar loop je vast?",
+                [
+                    ("fatima", "Veel mensen lopen vast bij het scannen van het identiteitsbewijs. Tips?"),
+                    ("anouk", "Het Informatiepunt Digitale Overheid in de bieb helpt elke dinsdagochtend."),
+                ],
+            ),
         ],
     },
     {
@@ -67,10 +89,13 @@ GROUPS = [
         "visibility": "public",
         "members": ["bram"],
         "threads": [
-            ("Oude foto's van de Marktstraat", [
-                ("bram", "Ik heb foto's van de Marktstraat uit 1952 gevonden. Wie herkent de winkels?"),
-                ("sanne", "Het gemeentearchief heeft een beeldbank; zullen we ze daar aan koppelen?"),
-            ]),
+            (
+                "Oude foto's van de Marktstraat",
+                [
+                    ("bram", "Ik heb foto's van de Marktstraat uit 1952 gevonden. Wie herkent de winkels?"),
+                    ("sanne", "Het gemeentearchief heeft een beeldbank; zullen we ze daar aan koppelen?"),
+                ],
+            ),
         ],
     },
     {
@@ -81,9 +106,12 @@ GROUPS = [
         "visibility": "closed",
         "members": ["fatima"],
         "threads": [
-            ("Even voorstellen", [
-                ("fatima", "Ik zorg sinds een jaar voor mijn moeder. Fijn dat deze groep er is."),
-            ]),
+            (
+                "Even voorstellen",
+                [
+                    ("fatima", "Ik zorg sinds een jaar voor mijn moeder. Fijn dat deze groep er is."),
+                ],
+            ),
         ],
     },
 ]
@@ -94,14 +122,18 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         with transaction.atomic():
-            users = {email.split("@")[0]: self._account(email, name, staff) for email, name, staff in ACCOUNTS}
+            users = {
+                email.split("@")[0]: self._account(email, name, staff) for email, name, staff in ACCOUNTS
+            }
             library, _ = Library.objects.get_or_create(
                 slug="voorbeeldstad", defaults={"name": "Bibliotheek Voorbeeldstad"}
             )
             group_services.librarian_add(library=library, user=users["sanne"])
             for spec in GROUPS:
                 self._group(library, spec, users)
-        self.stdout.write(self.style.SUCCESS("Demo data is ready. Demo accounts (password: %s):" % DEMO_PASSWORD))
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo data is ready. Demo accounts (password: {DEMO_PASSWORD}):")
+        )
         for email, name, staff in ACCOUNTS:
             role = "platform staff" if staff else ("librarian" if email.startswith("sanne") else "member")
             self.stdout.write(f"  {email:34} {name:24} {role}")
@@ -121,12 +153,18 @@ class Command(BaseCommand):
         group = Group.objects.filter(slug=spec["slug"]).first()
         if group is None:
             group = group_services.group_create(
-                actor=users["sanne"], library=library, name=spec["name"], slug=spec["slug"],
-                description=spec["description"], themes=spec["themes"], visibility=spec["visibility"],
+                actor=users["sanne"],
+                library=library,
+                name=spec["name"],
+                slug=spec["slug"],
+                description=spec["description"],
+                themes=spec["themes"],
+                visibility=spec["visibility"],
             )
         for key in spec["members"]:
             Membership.objects.get_or_create(
-                group=group, user=users[key],
+                group=group,
+                user=users[key],
                 defaults={"role": Role.MEMBER, "state": MembershipState.ACTIVE},
             )
         if Thread.objects.filter(group=group).exists():
@@ -135,6 +173,8 @@ class Command(BaseCommand):
             thread = chat_services.thread_create(actor=users[messages[0][0]], group=group, title=title)
             for author, body in messages:
                 chat_services.message_send(
-                    author=users[author], thread=thread, body=body,
+                    author=users[author],
+                    thread=thread,
+                    body=body,
                     client_id=uuid.uuid5(uuid.NAMESPACE_URL, f"demo:{group.slug}:{title}:{body}"),
                 )
