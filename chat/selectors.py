@@ -63,10 +63,12 @@ def _unread_filter(user: AnyUser) -> dict[str, Any]:
         user=user, group=OuterRef("group"), state=MembershipState.ACTIVE
     ).values("read_floor_seq")[:1]
     return {
+        # NULL without an active membership. Filter on it: PostgreSQL's GREATEST ignores NULLs.
+        "read_floor": Subquery(floor, output_field=IntegerField()),
         "read_upto": Greatest(
             Coalesce(Subquery(read, output_field=IntegerField()), Value(0)),
             Subquery(floor, output_field=IntegerField()),
-        )
+        ),
     }
 
 
@@ -75,7 +77,7 @@ def _unread_messages(user: AnyUser) -> QuerySet[Message]:
         Message.objects.filter(deleted_at__isnull=True)
         .exclude(author=user)
         .annotate(**_unread_filter(user))
-        .filter(read_upto__isnull=False, seq__gt=F("read_upto"))
+        .filter(read_floor__isnull=False, seq__gt=F("read_upto"))
     )
 
 

@@ -231,9 +231,11 @@ def _advance_read(*, user: User, thread: Thread, seq: int) -> None:
 
 @transaction.atomic
 def thread_mark_read(*, actor: User, thread: Thread, seq: int) -> int:
-    """Mark the thread read up to `seq`; all the user's sockets hear the new unread count."""
+    """Mark the thread read up to `seq`; all the user's sockets hear the new unread count.
+    Only those who may post: unread counts exist only for active members."""
     if not actor.is_authenticated:
         raise PermissionDenied()
+    ensure_can_post(actor, thread.group)
     seq = min(seq, thread.group.last_seq)
     _advance_read(user=actor, thread=thread, seq=seq)
     count = thread_unread_counts(user=actor, thread_ids=[thread.pk]).get(thread.pk, 0)

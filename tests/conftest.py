@@ -3,6 +3,8 @@ DATABASE_URL and REDIS_URL); factories are plain functions that go through our s
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -11,6 +13,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.cache import cache
 from django.db import connections
 from rest_framework.test import APIClient
@@ -52,11 +55,24 @@ def _close_db_connections_after_async() -> Iterator[None]:
 _counter = iter(range(1, 10**9))
 
 
+def _password_hash() -> str:
+    # PBKDF2 takes ~0.3 s by design. Factory users share one hash of PASSWORD, computed once per
+    # hasher configuration (a test may switch PASSWORD_HASHERS), so any process running the same
+    # settings (daphne in live tests) still verifies it.
+    return _hash_with(tuple(settings.PASSWORD_HASHERS))
+
+
+@functools.cache
+def _hash_with(hashers: tuple[str, ...]) -> str:
+    return make_password(PASSWORD)
+
+
 def make_user(display_name: str | None = None, *, staff: bool = False, **extra: Any) -> User:
     n = next(_counter)
-    user = User.objects.create_user(
-        email=extra.pop("email", f"user{n}@example.org"),
-        password=PASSWORD,
+    password = extra.pop("password", PASSWORD)
+    user = User.objects.create(
+        email=User.objects.normalize_email(extra.pop("email", f"user{n}@example.org")),
+        password=_password_hash() if password == PASSWORD else make_password(password),
         display_name=display_name or f"Lid {n}",
         is_staff=staff,
         **extra,
@@ -69,20 +85,27 @@ def make_library(name: str = "Bibliotheek Testdorp") -> Library:
     return Library.objects.create(name=f"{name} {n}", slug=f"bieb-{n}")
 
 
-def make_group(library: Library, *, visibility: str = "public", creator: User | None = None,
-               name: str | None = None) -> Group:
+def make_group(
+    library: Library, *, visibility: str = "public", creator: User | None = None, name: str | None = None
+) -> Group:
     n = next(_counter)
     if creator is None:
         creator = make_user("Bibliothecaris")
         group_services.librarian_add(library=library, user=creator)
     return group_services.group_create(
-        actor=creator, library=library, name=name or f"Groep {n}", slug=f"groep-{n}",
-        description="", themes=["test"], visibility=visibility,
+        actor=creator,
+        library=library,
+        name=name or f"Groep {n}",
+        slug=f"groep-{n}",
+        description="",
+        themes=["test"],
+        visibility=visibility,
     )
 
 
-def add_member(group: Group, user: User, role: str = Role.MEMBER,
-               state: str = MembershipState.ACTIVE) -> Membership:
+def add_member(
+    group: Group, user: User, role: str = Role.MEMBER, state: str = MembershipState.ACTIVE
+) -> Membership:
     return Membership.objects.create(group=group, user=user, role=role, state=state)
 
 
@@ -174,9 +197,36 @@ class LayerListener:
         async_to_sync(self.layer.group_add)(group_channel(group.pk), self.channel)
         return self
 
+    def listen_user(self, user_id: int) -> LayerListener:
+        """Also receive what is sent to every socket of one user (unread counts, revocations)."""
+        from backend.realtime import user_channel
+
+        async_to_sync(self.layer.group_add)(user_channel(user_id), self.channel)
+        return self
+
+    def received(self, timeout: float = 5.0) -> list[dict[str, Any]]:
+        """Every channel-layer message delivered so far, without waiting for quiet: the listener
+        sends itself a marker and reads up to it. Redis orders a channel's messages by send time,
+        so everything published before this call arrives before the marker."""
+        marker = uuid.uuid4().hex
+
+        async def drain() -> list[dict[str, Any]]:
+            await self.layer.send(self.channel, {"type": "test.marker", "marker": marker})
+            received = []
+            while True:
+                message = await asyncio.wait_for(self.layer.receive(self.channel), timeout)
+                if message.get("type") == "test.marker" and message.get("marker") == marker:
+                    return received
+                received.append(message)
+
+        return async_to_sync(drain)()
+
+    def published(self) -> list[dict[str, Any]]:
+        """The sequenced group events published so far (see `received`)."""
+        return [m["event"] for m in self.received() if m["type"] == "group.event"]
+
     def events(self, timeout: float = 1.0) -> list[dict[str, Any]]:
         """Everything received until the channel is quiet for `timeout` seconds."""
-        import asyncio
 
         async def drain() -> list[dict[str, Any]]:
             received = []
