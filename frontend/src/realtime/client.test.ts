@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RealtimeClient, socketUrl, type OutboxUpdate } from './client';
 import { created, FakeSocket, FakeTimers } from './testing';
 

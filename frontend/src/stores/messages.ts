@@ -135,6 +135,19 @@ export class MessageStore {
     this.changed();
   }
 
+  /** The answer to our own REST write: the newest state, whatever events said before. */
+  upsertRest(message: Message): void {
+    if (message.thread !== this.thread) return;
+    if (message.client_id) this.echoes.delete(message.client_id);
+    this.byId.set(message.id, { ...message, state: 'sent' });
+    this.changed();
+  }
+
+  /** Lets the next REST page override every message (after changes may have been missed). */
+  invalidateVersions(): void {
+    for (const [id, m] of this.byId) if (m.version !== undefined) this.byId.set(id, { ...m, version: undefined });
+  }
+
   /** Replaces all server messages (after a resync); local echoes stay. */
   reset(messages: Message[]): void {
     this.byId.clear();

@@ -1,0 +1,65 @@
+import { api, relativeUrl } from './client';
+import type { Group, Language, Library, Me, Member, Message, Page, Thread } from './types';
+
+/** Lists may come as a plain array or as a page; the UI wants the items. */
+function items<T>(body: T[] | Page<T>): T[] {
+  return Array.isArray(body) ? body : body.results;
+}
+
+type WireGroup = Omit<Group, 'themes' | 'unread'> & {
+  themes?: (string | { name?: string; slug?: string })[];
+  unread?: number;
+};
+
+/** Accepts themes as names or as `{name, slug}` objects. */
+export function normaliseGroup(g: WireGroup): Group {
+  return {
+    ...g,
+    themes: (g.themes ?? [])
+      .map((t) => (typeof t === 'string' ? t : (t.name ?? t.slug ?? '')))
+      .filter((t) => t !== ''),
+    unread: g.unread ?? 0,
+  };
+}
+
+const enc = encodeURIComponent;
+
+export const getMe = () => api<Me>('me/');
+export const patchMe = (patch: Partial<Pick<Me, 'display_name'>> & { language?: Language }) =>
+  api<Me>('me/', { method: 'PATCH', body: patch });
+
+export const listLibraries = async () => items(await api<Library[] | Page<Library>>('libraries/'));
+
+export async function listGroups(library?: string): Promise<Group[]> {
+  const q = library ? `?library=${enc(library)}` : '';
+  return items(await api<WireGroup[] | Page<WireGroup>>(`groups/${q}`)).map(normaliseGroup);
+}
+
+export const getGroup = async (slug: string) => normaliseGroup(await api<WireGroup>(`groups/${enc(slug)}/`));
+export const joinGroup = (slug: string) => api<unknown>(`groups/${enc(slug)}/join/`, { method: 'POST' });
+export const leaveGroup = (slug: string) => api<unknown>(`groups/${enc(slug)}/leave/`, { method: 'POST' });
+export const listMembers = async (slug: string) =>
+  items(await api<Member[] | Page<Member>>(`groups/${enc(slug)}/members/`));
+
+export const listThreads = async (slug: string) =>
+  items(await api<Thread[] | Page<Thread>>(`groups/${enc(slug)}/threads/`));
+export const createThread = (slug: string, title: string, body?: string) =>
+  api<Thread>(`groups/${enc(slug)}/threads/`, { method: 'POST', body: body ? { title, body } : { title } });
+export const getThread = (id: number) => api<Thread>(`threads/${id}/`);
+
+/** Newest first; pass the previous page's `next` link to go further back. */
+export async function listMessages(thread: number, cursor?: string | null): Promise<Page<Message>> {
+  const path = cursor ? relativeUrl(cursor) : `threads/${thread}/messages/`;
+  const body = await api<Page<Message> | Message[]>(path);
+  return Array.isArray(body) ? { next: null, previous: null, results: body } : body;
+}
+
+export const markReadRest = (thread: number, seq: number) =>
+  api<unknown>(`threads/${thread}/read/`, { method: 'POST', body: { seq } });
+export const editMessageRest = (id: number, body: string) =>
+  api<Message>(`messages/${id}/`, { method: 'PATCH', body: { body } });
+export const deleteMessageRest = (id: number) => api<unknown>(`messages/${id}/`, { method: 'DELETE' });
+export const addReactionRest = (id: number, emoji: string) =>
+  api<unknown>(`messages/${id}/reactions/`, { method: 'POST', body: { emoji } });
+export const removeReactionRest = (id: number, emoji: string) =>
+  api<unknown>(`messages/${id}/reactions/${enc(emoji)}/`, { method: 'DELETE' });

@@ -1,0 +1,52 @@
+export type Route =
+  | { name: 'home' }
+  | { name: 'login' }
+  | { name: 'signup' }
+  | { name: 'verifyEmail'; key: string }
+  | { name: 'resetRequest' }
+  | { name: 'resetKey'; key: string }
+  | { name: 'group'; slug: string }
+  | { name: 'thread'; slug: string; id: number }
+  | { name: 'notFound' };
+
+const patterns: [RegExp, (m: string[]) => Route][] = [
+  [/^\/$/, () => ({ name: 'home' })],
+  [/^\/login\/?$/, () => ({ name: 'login' })],
+  [/^\/signup\/?$/, () => ({ name: 'signup' })],
+  [/^\/account\/verify-email\/([^/]+)\/?$/, (m) => ({ name: 'verifyEmail', key: m[1] })],
+  [/^\/account\/password\/reset\/?$/, () => ({ name: 'resetRequest' })],
+  [/^\/account\/password\/reset\/key\/([^/]+)\/?$/, (m) => ({ name: 'resetKey', key: m[1] })],
+  [/^\/groups\/([^/]+)\/?$/, (m) => ({ name: 'group', slug: m[1] })],
+  [/^\/groups\/([^/]+)\/threads\/(\d+)\/?$/, (m) => ({ name: 'thread', slug: m[1], id: Number(m[2]) })],
+];
+
+function decode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+export function matchRoute(pathname: string): Route {
+  for (const [re, build] of patterns) {
+    const m = re.exec(pathname);
+    if (m) return build(m.map((part, i) => (i === 0 ? part : decode(part))));
+  }
+  return { name: 'notFound' };
+}
+
+export const paths = {
+  home: () => '/',
+  login: (next?: string) => (next && next !== '/' ? `/login?next=${encodeURIComponent(next)}` : '/login'),
+  signup: () => '/signup',
+  resetRequest: () => '/account/password/reset',
+  group: (slug: string) => `/groups/${encodeURIComponent(slug)}`,
+  thread: (slug: string, id: number) => `/groups/${encodeURIComponent(slug)}/threads/${id}`,
+};
+
+/** Only same-site paths are followed after login (no open redirect). */
+export function safeNext(next: string | null): string {
+  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/';
+  return next;
+}

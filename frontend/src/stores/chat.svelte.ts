@@ -1,0 +1,293 @@
+import { ApiError } from '../api/client';
+import {
+  addReactionRest,
+  deleteMessageRest,
+  editMessageRest,
+  getThread,
+  listMessages,
+  markReadRest,
+  removeReactionRest,
+} from '../api/endpoints';
+import type { Message, Thread, UserRef } from '../api/types';
+import type { OutboxUpdate, RealtimeClient } from '../realtime/client';
+import type { MessageEvent } from '../realtime/protocol';
+import { MessageStore, type ChatMessage } from './messages';
+
+export const MAX_BODY_CHARS = 10_000;
+
+export interface ChatDeps {
+  rt: RealtimeClient;
+  me(): UserRef | null;
+  isMember(group: string): boolean;
+  /** Start following the thread's group live; `fresh` when it was not followed before. */
+  view(group: string): Promise<{ fresh: boolean }>;
+  release(group: string): void;
+  /** The thread is read up to its newest message: update unread counters. */
+  onRead(group: string, thread: number): void;
+  /** Unread count of the thread from the thread list, if known. */
+  knownUnread(group: string, thread: number): number | undefined;
+  visible(): boolean;
+}
+
+/** One thread as the UI sees it. */
+export class ThreadView {
+  thread = $state<Thread | null>(null);
+  messages = $state.raw<ChatMessage[]>([]);
+  /** Cursor to older messages; null when the oldest is loaded. */
+  next = $state<string | null>(null);
+  status = $state<'loading' | 'loaded' | 'error'>('loading');
+  error = $state<ApiError | null>(null);
+  loadingOlder = $state(false);
+  /** Where the "Nieuwe berichten" divider goes, fixed when the thread is opened. */
+  firstUnreadSeq = $state<number | null>(null);
+  /** Cached data may have missed changes while the group was not followed. */
+  stale = false;
+  readSeq = 0;
+  readonly store: MessageStore;
+
+  constructor(readonly id: number) {
+    this.store = new MessageStore(id);
+  }
+
+  sync(): void {
+    this.messages = this.store.list();
+  }
+}
+
+/** Seq of the first unread message: the `unread`-th last message by someone else. */
+export function firstUnreadSeq(messages: readonly Message[], unread: number, myId: number | null): number | null {
+  if (unread <= 0) return null;
+  let counted = 0;
+  let first: number | null = null;
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i];
+    if (!m.id || m.author.id === myId) continue;
+    first = m.seq;
+    counted += 1;
+    if (counted >= unread) break;
+  }
+  return first;
+}
+
+export class ChatStore {
+  /** The thread the user is looking at. */
+  current = $state<number | null>(null);
+  /** An error to show on the thread page (actions without their own place to report). */
+  notice = $state<string | null>(null);
+
+  private readonly views = new Map<number, ThreadView>();
+
+  constructor(private readonly deps: ChatDeps) {}
+
+  view(id: number): ThreadView | undefined {
+    return this.views.get(id);
+  }
+
+  isViewing(thread: number): boolean {
+    return this.current === thread;
+  }
+
+  /** The view of a thread, created on first use (synchronously, so a page can hold it at once). */
+  viewFor(id: number): ThreadView {
+    return this.ensure(id);
+  }
+
+  private ensure(id: number): ThreadView {
+    let v = this.views.get(id);
+    if (!v) {
+      v = new ThreadView(id);
+      this.views.set(id, v);
+    }
+    return v;
+  }
+
+  /** Groups followed on behalf of open thread pages, by thread. */
+  private readonly openGroups = new Map<number, string>();
+
+  /** Opens a thread page: loads it, follows its group live, and marks it read. */
+  async open(id: number): Promise<ThreadView> {
+    const v = this.ensure(id);
+    this.current = id;
+    this.notice = null;
+    v.status = v.messages.length ? 'loaded' : 'loading';
+    v.error = null;
+    try {
+      const thread = await getThread(id);
+      v.thread = thread;
+      if (this.current !== id) return v;
+      const { fresh } = await this.deps.view(thread.group);
+      if (this.current !== id || this.openGroups.has(id)) {
+        this.deps.release(thread.group);
+        return v;
+      }
+      this.openGroups.set(id, thread.group);
+      if (fresh || v.stale) {
+        // Changes may have been missed while the group was not followed: let REST override.
+        v.store.invalidateVersions();
+        v.stale = false;
+      }
+      const page = await listMessages(id);
+      v.store.mergePage(page.results);
+      v.next = page.next;
+      v.sync();
+      const unread = thread.unread ?? this.deps.knownUnread(thread.group, id) ?? 0;
+      v.firstUnreadSeq = firstUnreadSeq(v.messages, unread, this.deps.me()?.id ?? null);
+      v.status = 'loaded';
+      this.markRead(id);
+    } catch (err) {
+      v.status = 'error';
+      v.error = err instanceof ApiError ? err : new ApiError(0, { code: 'network_error', detail: '' });
+    }
+    return v;
+  }
+
+  close(id: number): void {
+    if (this.current === id) this.current = null;
+    const group = this.openGroups.get(id);
+    this.openGroups.delete(id);
+    if (group) this.deps.release(group);
+    const v = this.views.get(id);
+    if (v) v.firstUnreadSeq = null;
+  }
+
+  async loadOlder(id: number): Promise<void> {
+    const v = this.views.get(id);
+    if (!v || !v.next || v.loadingOlder) return;
+    v.loadingOlder = true;
+    try {
+      const page = await listMessages(id, v.next);
+      v.store.mergePage(page.results);
+      v.next = page.next;
+      v.sync();
+    } catch (err) {
+      this.notice = err instanceof ApiError ? err.messages().join(' ') || null : null;
+    } finally {
+      v.loadingOlder = false;
+    }
+  }
+
+  /** After resync_required: every cached view of the group must be reloaded. */
+  markGroupStale(group: string): void {
+    for (const v of this.views.values()) if (v.thread?.group === group) v.stale = true;
+  }
+
+  async reloadGroupViews(group: string): Promise<void> {
+    for (const v of this.views.values()) {
+      if (v.thread?.group !== group || this.current !== v.id) continue;
+      v.store.invalidateVersions();
+      v.stale = false;
+      try {
+        const page = await listMessages(v.id);
+        v.store.mergePage(page.results);
+        v.next = page.next ?? v.next;
+        v.sync();
+      } catch {
+        v.stale = true;
+      }
+    }
+  }
+
+  // ------------------------------------------------------------ live events
+
+  onMessageEvent(ev: MessageEvent): void {
+    const v = this.views.get(ev.message.thread);
+    if (!v) return;
+    v.store.applyEvent(ev.message, ev.seq);
+    v.sync();
+    if (ev.type === 'message.created' && this.current === v.id) this.markRead(v.id);
+  }
+
+  onOutbox(u: OutboxUpdate): void {
+    const v = this.views.get(u.thread);
+    if (!v) return;
+    if (u.state === 'sent' && u.id !== undefined && u.seq !== undefined) v.store.ack(u.client_id, u.id, u.seq);
+    else if (u.state === 'failed') v.store.setLocalState(u.client_id, 'failed', u.error);
+    else if (u.state === 'pending') v.store.setLocalState(u.client_id, 'pending');
+    v.sync();
+    if (u.state === 'sent' && this.current === v.id) this.markRead(v.id);
+  }
+
+  // ------------------------------------------------------------ actions
+
+  /** Sends a message; it shows at once as pending. Returns false when the body is not sendable. */
+  send(id: number, body: string): boolean {
+    const v = this.views.get(id);
+    const me = this.deps.me();
+    if (!v?.thread || !me) return false;
+    if (!body.trim() || body.length > MAX_BODY_CHARS) return false;
+    const entry = this.deps.rt.sendMessage(id, body);
+    v.store.addLocal(entry.client_id, body, me, v.thread.group, new Date().toISOString());
+    v.sync();
+    return true;
+  }
+
+  retry(id: number, clientId: string): void {
+    this.deps.rt.retry(clientId);
+    this.views.get(id)?.store.setLocalState(clientId, 'pending');
+    this.views.get(id)?.sync();
+  }
+
+  discard(id: number, clientId: string): void {
+    this.deps.rt.discard(clientId);
+    const v = this.views.get(id);
+    v?.store.removeLocal(clientId);
+    v?.sync();
+  }
+
+  async edit(id: number, messageId: number, body: string): Promise<boolean> {
+    if (!body.trim() || body.length > MAX_BODY_CHARS) return false;
+    if (this.deps.rt.edit(messageId, body)) return true;
+    return this.restAction(id, () => editMessageRest(messageId, body));
+  }
+
+  async remove(id: number, messageId: number): Promise<boolean> {
+    if (this.deps.rt.delete(messageId)) return true;
+    return this.restAction(id, () => deleteMessageRest(messageId));
+  }
+
+  async toggleReaction(id: number, message: ChatMessage, emoji: string): Promise<void> {
+    const me = this.deps.me();
+    if (!me || !message.id) return;
+    const mine = message.reactions.some((r) => r.emoji === emoji && r.users.includes(me.id));
+    if (this.deps.rt.react(message.id, emoji, !mine)) return;
+    await this.restAction(id, () => (mine ? removeReactionRest(message.id, emoji) : addReactionRest(message.id, emoji)));
+  }
+
+  typing(id: number): void {
+    this.deps.rt.typing(id);
+  }
+
+  /** Marks everything shown as read (members only; only while the page is visible). */
+  markRead(id: number): void {
+    const v = this.views.get(id);
+    const group = v?.thread?.group;
+    if (!v || !group || this.current !== id || !this.deps.visible() || !this.deps.isMember(group)) return;
+    const seq = v.store.maxSeq();
+    if (seq === null || seq <= v.readSeq) return;
+    v.readSeq = seq;
+    if (!this.deps.rt.read(id, seq)) markReadRest(id, seq).catch(() => {});
+    this.deps.onRead(group, id);
+  }
+
+  private async restAction(id: number, call: () => Promise<unknown>): Promise<boolean> {
+    try {
+      const result = await call();
+      const v = this.views.get(id);
+      if (v && result && typeof result === 'object' && 'id' in result && 'thread' in result) {
+        v.store.upsertRest(result as Message);
+        v.sync();
+      }
+      return true;
+    } catch (err) {
+      this.notice = err instanceof ApiError ? err.messages().join(' ') || err.code : String(err);
+      return false;
+    }
+  }
+
+  clear(): void {
+    this.views.clear();
+    this.openGroups.clear();
+    this.current = null;
+    this.notice = null;
+  }
+}

@@ -1,0 +1,149 @@
+import { ApiError } from '../api/client';
+import { getGroup, joinGroup, leaveGroup, listGroups } from '../api/endpoints';
+import type { Group } from '../api/types';
+import type { RealtimeClient } from '../realtime/client';
+
+export type LoadStatus = 'idle' | 'loading' | 'loaded' | 'error';
+
+/**
+ * The groups the caller may see, their membership and unread counts, and which groups the socket
+ * follows: every group the user is an active member of, plus public groups a page is showing.
+ */
+export class GroupsStore {
+  list = $state<Group[]>([]);
+  status = $state<LoadStatus>('idle');
+  error = $state<ApiError | null>(null);
+  /** Join/leave in progress, per slug. */
+  busy = $state<Record<string, boolean>>({});
+  /** Last join/leave error, per slug. */
+  actionError = $state<Record<string, string>>({});
+  /** Whether the socket may be used (signed in). */
+  live = false;
+
+  private readonly viewers = new Map<string, number>();
+
+  constructor(private readonly rt: RealtimeClient) {}
+
+  get(slug: string): Group | undefined {
+    return this.list.find((g) => g.slug === slug);
+  }
+
+  isMember(slug: string): boolean {
+    return this.get(slug)?.membership?.state === 'active';
+  }
+
+  /** Followed live: members always, viewers of public groups while they look. */
+  wanted(slug: string): boolean {
+    if (!this.live) return false;
+    const g = this.get(slug);
+    if (!g) return false;
+    return g.membership?.state === 'active' || ((this.viewers.get(slug) ?? 0) > 0 && g.visibility === 'public');
+  }
+
+  async load(): Promise<void> {
+    this.status = 'loading';
+    this.error = null;
+    try {
+      this.list = await listGroups();
+      this.status = 'loaded';
+      this.syncSubscriptions();
+    } catch (err) {
+      this.error = err instanceof ApiError ? err : null;
+      this.status = 'error';
+    }
+  }
+
+  upsert(group: Group): void {
+    const i = this.list.findIndex((g) => g.slug === group.slug);
+    if (i >= 0) this.list[i] = group;
+    else this.list.push(group);
+  }
+
+  async refresh(slug: string): Promise<Group> {
+    const group = await getGroup(slug);
+    this.upsert(group);
+    return group;
+  }
+
+  /** Subscribes every wanted group not yet followed, from the `last_seq` its REST data reflects. */
+  syncSubscriptions(): void {
+    if (!this.live) return;
+    for (const g of this.list) if (this.wanted(g.slug) && !this.rt.isSubscribed(g.slug)) this.rt.subscribe(g.slug, g.last_seq);
+  }
+
+  /**
+   * A page starts showing a group. Returns its data and whether it just started being followed
+   * (so cached thread data of that group may be stale).
+   */
+  async view(slug: string): Promise<{ group: Group; fresh: boolean }> {
+    this.viewers.set(slug, (this.viewers.get(slug) ?? 0) + 1);
+    if (this.live && this.rt.isSubscribed(slug)) {
+      const known = this.get(slug);
+      if (known) return { group: known, fresh: false };
+    }
+    // Fresh detail, so `last_seq` is current when we subscribe from it.
+    const group = await this.refresh(slug);
+    if (this.wanted(slug) && !this.rt.isSubscribed(slug)) {
+      this.rt.subscribe(slug, group.last_seq);
+      return { group, fresh: true };
+    }
+    return { group, fresh: false };
+  }
+
+  release(slug: string): void {
+    const n = (this.viewers.get(slug) ?? 1) - 1;
+    if (n > 0) this.viewers.set(slug, n);
+    else this.viewers.delete(slug);
+    if (!this.wanted(slug) && this.rt.isSubscribed(slug)) this.rt.unsubscribe(slug);
+  }
+
+  isViewed(slug: string): boolean {
+    return (this.viewers.get(slug) ?? 0) > 0;
+  }
+
+  async join(slug: string): Promise<void> {
+    await this.membershipAction(slug, () => joinGroup(slug));
+  }
+
+  async leave(slug: string): Promise<void> {
+    await this.membershipAction(slug, () => leaveGroup(slug));
+  }
+
+  private async membershipAction(slug: string, action: () => Promise<unknown>): Promise<void> {
+    this.busy[slug] = true;
+    delete this.actionError[slug];
+    try {
+      await action();
+      const group = await this.refresh(slug);
+      if (this.wanted(slug)) {
+        if (!this.rt.isSubscribed(slug)) this.rt.subscribe(slug, group.last_seq);
+      } else if (this.rt.isSubscribed(slug)) {
+        this.rt.unsubscribe(slug);
+      }
+    } catch (err) {
+      this.actionError[slug] = err instanceof ApiError ? err.messages().join(' ') || err.code : String(err);
+      // A closed group we just left may now be invisible.
+      if (err instanceof ApiError && err.status === 404) this.remove(slug);
+    } finally {
+      delete this.busy[slug];
+    }
+  }
+
+  remove(slug: string): void {
+    this.list = this.list.filter((g) => g.slug !== slug);
+  }
+
+  addUnread(slug: string, n: number): void {
+    const g = this.get(slug);
+    if (g) g.unread = Math.max(0, g.unread + n);
+  }
+
+  clear(): void {
+    this.list = [];
+    this.status = 'idle';
+    this.error = null;
+    this.busy = {};
+    this.actionError = {};
+    this.live = false;
+  }
+}

@@ -1,0 +1,113 @@
+// The app's single realtime client and domain stores, and how live events reach them.
+import { setLanguageSource } from '../api/client';
+import { i18n } from '../i18n/index.svelte';
+import { RealtimeClient, socketUrl } from '../realtime/client';
+import { ChatStore } from './chat.svelte';
+import { ConnectionStore } from './connection.svelte';
+import { GroupsStore } from './groups.svelte';
+import { PresenceStore } from './presence.svelte';
+import { SessionStore } from './session.svelte';
+import { ThreadsStore } from './threads.svelte';
+
+setLanguageSource(() => i18n.lang);
+
+export const rt = new RealtimeClient({ url: () => socketUrl(i18n.lang) });
+export const connection = new ConnectionStore(rt);
+export const presence = new PresenceStore();
+export const groups = new GroupsStore(rt);
+export const threads = new ThreadsStore();
+
+export const session = new SessionStore({
+  signedIn() {
+    groups.live = true;
+    rt.connect();
+    groups.syncSubscriptions();
+    void groups.load();
+  },
+  signedOut() {
+    rt.disconnect();
+    groups.clear();
+    threads.clear();
+    chat.clear();
+    presence.clear();
+    void groups.load();
+  },
+});
+
+export const chat = new ChatStore({
+  rt,
+  me: () => (session.me ? { id: session.me.id, display_name: session.me.display_name } : null),
+  isMember: (g) => groups.isMember(g),
+  view: async (g) => groups.view(g),
+  release: (g) => groups.release(g),
+  knownUnread: (g, t) => threads.find(g, t)?.unread,
+  visible: () => typeof document === 'undefined' || document.visibilityState === 'visible',
+  onRead(group, thread) {
+    const prev = threads.setUnread(group, thread, 0);
+    if (prev !== null) groups.addUnread(group, -prev);
+  },
+});
+
+// ---- live events → stores
+
+function countsAsUnread(group: string, thread: number, authorId: number): boolean {
+  return authorId !== session.myId && !chat.isViewing(thread) && groups.isMember(group);
+}
+
+rt.on('message.created', (ev) => {
+  chat.onMessageEvent(ev);
+  presence.stopTyping(ev.message.thread, ev.message.author.id);
+  const unread = countsAsUnread(ev.group, ev.message.thread, ev.message.author.id);
+  threads.onMessageCreated(ev, unread);
+  if (unread) groups.addUnread(ev.group, 1);
+});
+rt.on('message.edited', (ev) => chat.onMessageEvent(ev));
+rt.on('message.deleted', (ev) => chat.onMessageEvent(ev));
+rt.on('reaction.changed', (ev) => chat.onMessageEvent(ev));
+rt.on('thread.created', (ev) => threads.onThreadCreated(ev));
+rt.on('outbox', (u) => chat.onOutbox(u));
+rt.on('presence', (f) => presence.onPresence(f));
+rt.on('typing', (f) => presence.onTyping(f, session.myId));
+
+rt.on('unread', (f) => {
+  const prev = threads.setUnread(f.group, f.thread, f.count);
+  if (prev !== null) groups.addUnread(f.group, f.count - prev);
+  else groups.refresh(f.group).catch(() => {});
+});
+
+/** Reload what REST knows about a group and follow it again from its current `last_seq`. */
+async function resync(group: string): Promise<void> {
+  chat.markGroupStale(group);
+  try {
+    const g = await groups.refresh(group);
+    if (groups.wanted(group)) {
+      rt.subscribe(group, g.last_seq);
+      await chat.reloadGroupViews(group);
+    }
+    if (threads.byGroup[group]) await threads.load(group);
+  } catch {
+    // Gone or unreachable; the pages show their own errors on the next load.
+  }
+}
+
+rt.on('resync_required', (f) => void resync(f.group));
+
+rt.on('unsubscribed', (f) => {
+  if (f.reason === 'requested') return;
+  presence.forgetGroup(f.group);
+  // Left or removed (perhaps in another tab): membership changed; public viewers follow again.
+  void resync(f.group);
+});
+
+rt.on('error', (f) => {
+  if (!f.client_id && chat.current !== null) chat.notice = f.detail || f.code;
+});
+
+rt.on('auth_required', () => session.signedOut(true));
+
+if (typeof window !== 'undefined') {
+  window.addEventListener('online', () => rt.reconnectNow());
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible' && chat.current !== null) chat.markRead(chat.current);
+  });
+}
