@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.pagination import CursorPagination
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -69,6 +69,8 @@ class MessagePagination(CursorPagination):
 
 
 class ThreadListView(APIView):
+    permission_classes = [IsAuthenticatedOrReadOnly]  # anyone reads public groups; writes need an account
+
     @extend_schema(responses=ThreadOut(many=True))
     def get(self, request: Request, slug: str) -> Response:
         group = access_group(user=request.user, slug=slug)
@@ -110,6 +112,8 @@ class ThreadDetailView(APIView):
 
 
 class ThreadMessagesView(APIView):
+    permission_classes = [IsAuthenticatedOrReadOnly]
+
     @extend_schema(parameters=[AFTER_SEQ], responses=MessagePageOut)
     def get(self, request: Request, thread_id: int) -> Response:
         thread = selectors.access_thread(user=request.user, thread_id=thread_id)
@@ -130,8 +134,6 @@ class ThreadMessagesView(APIView):
 
     @extend_schema(request=MessagePostInput, responses={201: MessageOut, 200: MessageOut})
     def post(self, request: Request, thread_id: int) -> Response:
-        if not request.user.is_authenticated:
-            self.permission_denied(request)
         thread = selectors.access_thread(user=request.user, thread_id=thread_id)
         result = services.message_send(
             author=request.user, thread=thread, **_validated(MessagePostInput, request)
@@ -153,7 +155,7 @@ class ThreadReadView(APIView):
 
 
 class MessageDetailView(APIView):
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticatedOrReadOnly]
 
     @extend_schema(responses=MessageOut)
     def get(self, request: Request, message_id: int) -> Response:

@@ -47,7 +47,7 @@ def visible_groups_q(user: AnyUser) -> Q:
     if not user.is_authenticated:
         return public
     if user.is_staff:
-        return Q()
+        return Q(pk__isnull=False)  # everything; an empty Q() would vanish when OR-ed
     member = Exists(Membership.objects.filter(group=OuterRef("pk"), user=user, state=MembershipState.ACTIVE))
     librarian = Exists(Librarian.objects.filter(library=OuterRef("library"), user=user))
     return public | member | librarian

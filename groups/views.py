@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -52,6 +52,8 @@ def group_response(user, group: Group, status_code: int = 200) -> Response:
 
 
 class LibraryListView(APIView):
+    permission_classes = [IsAuthenticatedOrReadOnly]  # anyone reads; writes need an account
+
     @extend_schema(responses=LibrarySerializer(many=True))
     def get(self, request: Request) -> Response:
         return Response(LibrarySerializer(selectors.library_list(), many=True).data)
@@ -63,6 +65,8 @@ class LibraryListView(APIView):
 
 
 class LibraryDetailView(APIView):
+    permission_classes = [IsAuthenticatedOrReadOnly]
+
     @extend_schema(responses=LibrarySerializer)
     def get(self, request: Request, slug: str) -> Response:
         return Response(LibrarySerializer(selectors.library_get(slug=slug)).data)
@@ -78,6 +82,8 @@ class LibraryDetailView(APIView):
 
 
 class GroupListView(APIView):
+    permission_classes = [IsAuthenticatedOrReadOnly]
+
     @extend_schema(responses=GroupSerializer(many=True))
     def get(self, request: Request) -> Response:
         groups = list(
@@ -94,6 +100,8 @@ class GroupListView(APIView):
 
 
 class GroupDetailView(APIView):
+    permission_classes = [IsAuthenticatedOrReadOnly]
+
     @extend_schema(responses=GroupSerializer)
     def get(self, request: Request, slug: str) -> Response:
         group = selectors.access_group(user=request.user, slug=slug)
