@@ -1,5 +1,5 @@
 import { api, relativeUrl } from './client';
-import type { Group, Language, Library, Me, Member, Message, Page, Thread } from './types';
+import type { Group, Language, Library, Me, Member, Membership, Message, Page, Thread } from './types';
 
 /** Lists may come as a plain array or as a page; the UI wants the items. */
 function items<T>(body: T[] | Page<T>): T[] {
@@ -36,7 +36,18 @@ export async function listGroups(library?: string): Promise<Group[]> {
 }
 
 export const getGroup = async (slug: string) => normaliseGroup(await api<WireGroup>(`groups/${enc(slug)}/`));
-export const joinGroup = (slug: string) => api<unknown>(`groups/${enc(slug)}/join/`, { method: 'POST' });
+/** 200 with the group when joined at once; 202 `{group, membership}` for a request awaiting approval. */
+export type JoinResult = { joined: Group } | { requested: Membership };
+
+export async function joinGroup(slug: string, inviteCode?: string): Promise<JoinResult> {
+  const body = await api<WireGroup | { group: string; membership: Membership }>(`groups/${enc(slug)}/join/`, {
+    method: 'POST',
+    body: inviteCode ? { invite_code: inviteCode } : {},
+  });
+  if ('slug' in body) return { joined: normaliseGroup(body) };
+  return { requested: body.membership };
+}
+
 export const leaveGroup = (slug: string) => api<unknown>(`groups/${enc(slug)}/leave/`, { method: 'POST' });
 export const listMembers = async (slug: string) =>
   items(await api<Member[] | Page<Member>>(`groups/${enc(slug)}/members/`));

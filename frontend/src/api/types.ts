@@ -43,6 +43,8 @@ export interface Group {
   last_seq: number;
   membership: Membership | null;
   unread: number;
+  /** Only for those who manage a closed group: the code to share with people who may ask to join. */
+  invite_code?: string | null;
 }
 
 export interface Thread {

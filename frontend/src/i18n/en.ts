@@ -79,6 +79,13 @@ export const en: Catalogue = {
     unread: (n: number) => (n === 1 ? '1 unread message' : `${n} unread messages`),
     notFound: 'This group does not exist, or you have no access to it.',
     back: 'All knowledge groups',
+    inviteTitle: 'Invitation to a closed group',
+    inviteIntro: 'With this invitation you request membership. A host or librarian reviews your request.',
+    inviteLogin: 'Log in to request membership.',
+    inviteInvalid: 'This invitation is not valid (any more). Ask the group for a new link.',
+    requestSent: 'Your request has been sent. You will see the group once a host or librarian approves it.',
+    inviteLink: 'Invitation link',
+    inviteLinkHint: 'Share this link with people who may join this closed group.',
   },
   threads: {
     title: 'Threads',

@@ -79,6 +79,13 @@ export const nl = {
     unread: (n: number) => (n === 1 ? '1 ongelezen bericht' : `${n} ongelezen berichten`),
     notFound: 'Deze groep bestaat niet, of je hebt er geen toegang toe.',
     back: 'Alle kennisgroepen',
+    inviteTitle: 'Uitnodiging voor een besloten groep',
+    inviteIntro: 'Met deze uitnodiging vraag je lidmaatschap aan. Een gastheer of bibliothecaris beoordeelt je aanvraag.',
+    inviteLogin: 'Log in om lidmaatschap aan te vragen.',
+    inviteInvalid: 'Deze uitnodiging klopt niet (meer). Vraag de groep om een nieuwe link.',
+    requestSent: 'Je aanvraag is verstuurd. Je ziet de groep zodra een gastheer of bibliothecaris die goedkeurt.',
+    inviteLink: 'Uitnodigingslink',
+    inviteLinkHint: 'Deel deze link met mensen die lid mogen worden van deze besloten groep.',
   },
   threads: {
     title: 'Gesprekken',

@@ -11,6 +11,8 @@ describe('routes', () => {
     expect(matchRoute('/groups/energie-klimaat')).toEqual({ name: 'group', slug: 'energie-klimaat' });
     expect(matchRoute('/groups/energie-klimaat/threads/12')).toEqual({ name: 'thread', slug: 'energie-klimaat', id: 12 });
     expect(matchRoute('/groups/x/threads/abc')).toEqual({ name: 'notFound' });
+    expect(matchRoute('/groups/mantelzorgers/invite/Xy12')).toEqual({ name: 'invite', slug: 'mantelzorgers', code: 'Xy12' });
+    expect(matchRoute('/account/signup')).toEqual({ name: 'signup' });
     expect(matchRoute('/nope')).toEqual({ name: 'notFound' });
   });
 

@@ -6,17 +6,19 @@ export type Route =
   | { name: 'resetRequest' }
   | { name: 'resetKey'; key: string }
   | { name: 'group'; slug: string }
+  | { name: 'invite'; slug: string; code: string }
   | { name: 'thread'; slug: string; id: number }
   | { name: 'notFound' };
 
 const patterns: [RegExp, (m: string[]) => Route][] = [
   [/^\/$/, () => ({ name: 'home' })],
   [/^\/login\/?$/, () => ({ name: 'login' })],
-  [/^\/signup\/?$/, () => ({ name: 'signup' })],
+  [/^\/(?:account\/)?signup\/?$/, () => ({ name: 'signup' })],
   [/^\/account\/verify-email\/([^/]+)\/?$/, (m) => ({ name: 'verifyEmail', key: m[1] })],
   [/^\/account\/password\/reset\/?$/, () => ({ name: 'resetRequest' })],
   [/^\/account\/password\/reset\/key\/([^/]+)\/?$/, (m) => ({ name: 'resetKey', key: m[1] })],
   [/^\/groups\/([^/]+)\/?$/, (m) => ({ name: 'group', slug: m[1] })],
+  [/^\/groups\/([^/]+)\/invite\/([^/]+)\/?$/, (m) => ({ name: 'invite', slug: m[1], code: m[2] })],
   [/^\/groups\/([^/]+)\/threads\/(\d+)\/?$/, (m) => ({ name: 'thread', slug: m[1], id: Number(m[2]) })],
 ];
 
@@ -42,6 +44,7 @@ export const paths = {
   signup: () => '/signup',
   resetRequest: () => '/account/password/reset',
   group: (slug: string) => `/groups/${encodeURIComponent(slug)}`,
+  invite: (slug: string, code: string) => `/groups/${encodeURIComponent(slug)}/invite/${encodeURIComponent(code)}`,
   thread: (slug: string, id: number) => `/groups/${encodeURIComponent(slug)}/threads/${id}`,
 };
 

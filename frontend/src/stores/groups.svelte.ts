@@ -15,8 +15,8 @@ export class GroupsStore {
   error = $state<ApiError | null>(null);
   /** Join/leave in progress, per slug. */
   busy = $state<Record<string, boolean>>({});
-  /** Last join/leave error, per slug. */
-  actionError = $state<Record<string, string>>({});
+  /** Last join/leave error, per slug: its code and the server's text. */
+  actionError = $state<Record<string, { code: string; text: string }>>({});
   /** Whether the socket may be used (signed in). */
   live = false;
 
@@ -101,29 +101,52 @@ export class GroupsStore {
     return (this.viewers.get(slug) ?? 0) > 0;
   }
 
-  async join(slug: string): Promise<void> {
-    await this.membershipAction(slug, () => joinGroup(slug));
+  /**
+   * Joins a public group, or asks to join a closed one (with its invite code). Returns the new
+   * membership state, or null on failure (the message is in `actionError[slug]`).
+   */
+  async join(slug: string, inviteCode?: string): Promise<'active' | 'pending' | null> {
+    return this.membershipAction(slug, async () => {
+      const result = await joinGroup(slug, inviteCode);
+      if ('joined' in result) {
+        this.upsert(result.joined);
+        return result.joined.membership?.state ?? 'active';
+      }
+      const g = this.get(slug);
+      if (g) g.membership = result.requested;
+      return result.requested.state;
+    });
   }
 
   async leave(slug: string): Promise<void> {
-    await this.membershipAction(slug, () => leaveGroup(slug));
+    await this.membershipAction(slug, async () => {
+      await leaveGroup(slug);
+      try {
+        await this.refresh(slug);
+      } catch (err) {
+        // A closed group is invisible once we are out of it.
+        if (err instanceof ApiError && err.status === 404) this.remove(slug);
+        else throw err;
+      }
+      return null;
+    });
   }
 
-  private async membershipAction(slug: string, action: () => Promise<unknown>): Promise<void> {
+  private async membershipAction<T>(slug: string, action: () => Promise<T>): Promise<T | null> {
     this.busy[slug] = true;
     delete this.actionError[slug];
     try {
-      await action();
-      const group = await this.refresh(slug);
+      const result = await action();
       if (this.wanted(slug)) {
-        if (!this.rt.isSubscribed(slug)) this.rt.subscribe(slug, group.last_seq);
+        if (!this.rt.isSubscribed(slug)) this.rt.subscribe(slug, this.get(slug)?.last_seq ?? null);
       } else if (this.rt.isSubscribed(slug)) {
         this.rt.unsubscribe(slug);
       }
+      return result;
     } catch (err) {
-      this.actionError[slug] = err instanceof ApiError ? err.messages().join(' ') || err.code : String(err);
-      // A closed group we just left may now be invisible.
-      if (err instanceof ApiError && err.status === 404) this.remove(slug);
+      this.actionError[slug] =
+        err instanceof ApiError ? { code: err.code, text: err.messages().join(' ') } : { code: 'error', text: String(err) };
+      return null;
     } finally {
       delete this.busy[slug];
     }

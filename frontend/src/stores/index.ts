@@ -69,6 +69,19 @@ rt.on('outbox', (u) => chat.onOutbox(u));
 rt.on('presence', (f) => presence.onPresence(f));
 rt.on('typing', (f) => presence.onTyping(f, session.myId));
 
+// A (re)subscription ends with `subscribed`, after any catch-up. REST pages loaded while the socket
+// was behind may already include caught-up messages, so counted increments could double: take the
+// absolute unread counts from REST again.
+const refreshing = new Set<string>();
+rt.on('subscribed', (f) => {
+  if (refreshing.has(f.group)) return;
+  refreshing.add(f.group);
+  const done = () => refreshing.delete(f.group);
+  const work: Promise<unknown>[] = [groups.refresh(f.group)];
+  if (threads.byGroup[f.group]?.status === 'loaded') work.push(threads.load(f.group));
+  Promise.allSettled(work).then(done, done);
+});
+
 rt.on('unread', (f) => {
   const prev = threads.setUnread(f.group, f.thread, f.count);
   if (prev !== null) groups.addUnread(f.group, f.count - prev);
