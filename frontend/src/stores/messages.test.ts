@@ -126,3 +126,28 @@ describe('MessageStore', () => {
     expect(s.get(900)?.version).toBeUndefined();
   });
 });
+
+import { firstUnreadSeq } from './chat.svelte';
+
+describe('firstUnreadSeq', () => {
+  const msgs = [
+    makeMessage({ id: 1, author: { id: 7, display_name: 'Anouk' } }),
+    makeMessage({ id: 2, author: { id: 9, display_name: 'Bram' } }),
+    makeMessage({ id: 3, author: { id: 7, display_name: 'Anouk' } }),
+    makeMessage({ id: 4, author: { id: 7, display_name: 'Anouk' } }),
+  ];
+
+  it('is the n-th last message by someone else', () => {
+    expect(firstUnreadSeq(msgs, 2, 9)).toBe(3);
+    expect(firstUnreadSeq(msgs, 1, 9)).toBe(4);
+  });
+
+  it('skips my own messages', () => {
+    expect(firstUnreadSeq(msgs, 1, 7)).toBe(2);
+  });
+
+  it('is null when nothing is unread, and the oldest loaded when more are unread than loaded', () => {
+    expect(firstUnreadSeq(msgs, 0, 9)).toBeNull();
+    expect(firstUnreadSeq(msgs, 10, 9)).toBe(1);
+  });
+});
