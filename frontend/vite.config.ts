@@ -1,8 +1,8 @@
 import { defineConfig } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 
-// Django answers on 127.0.0.1:8000 in development; production is one origin.
-const backend = 'http://127.0.0.1:8000';
+// Django answers on 127.0.0.1:8000 in development (override with KENNISCLOUD_BACKEND); production is one origin.
+const backend = process.env.KENNISCLOUD_BACKEND ?? 'http://127.0.0.1:8000';
 
 export default defineConfig({
   base: '/',
