@@ -17,6 +17,8 @@ export class GroupsStore {
   busy = $state<Record<string, boolean>>({});
   /** Last join/leave error, per slug: its code and the server's text. */
   actionError = $state<Record<string, { code: string; text: string }>>({});
+  /** Groups that turned invisible to us while we had them (left or removed from a closed group). */
+  gone = $state<Record<string, true>>({});
   /** Whether the socket may be used (signed in). */
   live = false;
 
@@ -60,9 +62,18 @@ export class GroupsStore {
   }
 
   async refresh(slug: string): Promise<Group> {
-    const group = await getGroup(slug);
-    this.upsert(group);
-    return group;
+    try {
+      const group = await getGroup(slug);
+      this.upsert(group);
+      delete this.gone[slug];
+      return group;
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404 && this.get(slug)) {
+        this.remove(slug);
+        this.gone[slug] = true;
+      }
+      throw err;
+    }
   }
 
   /** Subscribes every wanted group not yet followed, from the `last_seq` its REST data reflects. */
@@ -124,9 +135,8 @@ export class GroupsStore {
       try {
         await this.refresh(slug);
       } catch (err) {
-        // A closed group is invisible once we are out of it.
-        if (err instanceof ApiError && err.status === 404) this.remove(slug);
-        else throw err;
+        // A closed group is invisible once we are out of it (refresh() dropped it).
+        if (!(err instanceof ApiError && err.status === 404)) throw err;
       }
       return null;
     });
@@ -167,6 +177,7 @@ export class GroupsStore {
     this.error = null;
     this.busy = {};
     this.actionError = {};
+    this.gone = {};
     this.live = false;
   }
 }
