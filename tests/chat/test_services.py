@@ -50,7 +50,7 @@ def thread(public_group, member) -> Thread:
 
 @pytest.fixture
 def send(member, thread) -> Callable[..., Message]:
-    """`send(body, author=member, thread=thread)` → the stored message (on-commit not run)."""
+    """`send(body, author=member, in_thread=thread)` → the stored message (on-commit not run)."""
 
     def _send(body: str = "Hallo", *, author=member, in_thread=thread) -> Message:
         return services.message_send(
@@ -256,13 +256,13 @@ def _in_threads(count: int, work: Callable[[int], object]) -> list[object]:
     database connection. Re-raises the first exception."""
     barrier = threading.Barrier(count)
     results: list[object] = [None] * count
-    errors: list[BaseException] = []
+    errors: list[Exception] = []
 
     def run(i: int) -> None:
         try:
             barrier.wait(timeout=10)
             results[i] = work(i)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:  # re-raised in the test thread below
             errors.append(exc)
         finally:
             connection.close()
