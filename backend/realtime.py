@@ -8,6 +8,8 @@ Channel-layer messages (consumer handler in brackets):
 - `group.ephemeral` [group_ephemeral]: typing and presence; not stored, no seq.
 - `user.event` [user_event]: a frame for all sockets of one user (unread counts).
 - `user.revoked` [user_revoked]: the user lost access to a group; stop delivery at once.
+- `group.access_changed` [group_access_changed]: who may see the group changed (it became closed);
+  every subscribed socket checks its access again.
 """
 
 from __future__ import annotations
@@ -73,6 +75,15 @@ def revoke_on_commit(*, user_id: int, group_id: int, reason: str) -> None:
         lambda: _send(
             user_channel(user_id),
             {"type": "user.revoked", "group_id": group_id, "reason": reason},
+        )
+    )
+
+
+def recheck_access_on_commit(group_id: int) -> None:
+    """Make every socket subscribed to the group check its access again, once the change commits."""
+    transaction.on_commit(
+        lambda: _send(
+            group_channel(group_id), {"type": "group.access_changed", "group_id": group_id}
         )
     )
 

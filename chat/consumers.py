@@ -25,7 +25,7 @@ from rest_framework import serializers as drf_serializers
 
 from accounts.selectors import user_briefs
 from backend import realtime
-from backend.exceptions import DomainError, error_payload, validation_error_from
+from backend.exceptions import DomainError, NotFound, error_payload, validation_error_from
 from groups.models import Group
 from groups.selectors import access_group
 
@@ -311,6 +311,15 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def user_revoked(self, message: dict[str, Any]) -> None:
         if message["group_id"] in self.subscriptions:
             await self._end_subscription(message["group_id"], reason=message["reason"])
+
+    async def group_access_changed(self, message: dict[str, Any]) -> None:
+        subscription = self.subscriptions.get(message["group_id"])
+        if subscription is None:
+            return
+        try:
+            await self._call(access_group, slug=subscription.group.slug)
+        except NotFound:
+            await self._end_subscription(message["group_id"], reason="removed")
 
     # --- helpers ---------------------------------------------------------------------------------
 

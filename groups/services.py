@@ -102,6 +102,7 @@ def _clean_themes(themes: list[str]) -> list[str]:
 @transaction.atomic
 def group_update(*, actor: AnyUser, group: Group, **changes: Any) -> Group:
     ensure_can_manage(actor, group)
+    was_public = group.visibility == Visibility.PUBLIC
     allowed = {"name", "description", "themes", "visibility"}
     fields = []
     for key, value in changes.items():
@@ -111,6 +112,9 @@ def group_update(*, actor: AnyUser, group: Group, **changes: Any) -> Group:
         fields.append(key)
     if fields:
         group.save(update_fields=fields)
+    if was_public and group.visibility != Visibility.PUBLIC:
+        # Signed-in non-members may be watching it: their open sockets must stop receiving it now.
+        realtime.recheck_access_on_commit(group.pk)
     return group
 
 

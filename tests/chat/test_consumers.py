@@ -21,7 +21,7 @@ from backend import realtime
 from chat import services as chat_services
 from chat.models import Message, Thread
 from groups import services as group_services
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, make_group
 
 from .conftest import make_thread
 
@@ -512,6 +512,38 @@ async def test_losing_membership_unsubscribes_every_open_socket_at_once(
     # And the closed group is now invisible to them.
     await tab.send("subscribe", group=closed_group.slug, after_seq=0)
     assert (await tab.expect("error"))["code"] == "not_found"
+
+
+async def test_a_public_group_turning_closed_stops_delivery_to_watchers_who_are_not_members(
+    connect, db_call, api, library, librarian, outsider, member, public_group, public_thread
+):
+    other_group = await db_call(make_group, library, creator=librarian)
+    other_thread = await db_call(make_thread, other_group, librarian)
+    _ok, watcher = await connect(outsider)
+    _ok, insider = await connect(member)
+    await watcher.subscribe(public_group)
+    await watcher.subscribe(other_group)
+    await insider.subscribe(public_group)
+
+    response = await db_call(
+        api(librarian).patch,
+        f"/api/v1/groups/{public_group.slug}/",
+        {"visibility": "closed"},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+
+    assert await watcher.expect("unsubscribed") == {
+        "type": "unsubscribed",
+        "group": public_group.slug,
+        "reason": "removed",
+    }
+    await db_call(post, member, public_thread, "Nu alleen voor leden")
+    assert (await insider.expect("message.created"))["message"]["body"] == "Nu alleen voor leden"
+    await db_call(post, librarian, other_thread, "Elders")
+    assert (await watcher.expect("message.created"))["group"] == other_group.slug
+    await watcher.send("subscribe", group=public_group.slug)
+    assert (await watcher.expect("error"))["code"] == "not_found"
 
 
 # --- malformed input and limits --------------------------------------------------------------------
