@@ -63,6 +63,14 @@ def api_token_authenticate(raw: str) -> User | None:
     return token.user
 
 
+def api_token_owner(raw: str) -> User | None:
+    """The user a raw token belongs to, active or not; None for an unknown or revoked token."""
+    if not raw.startswith(TOKEN_PREFIX):
+        return None
+    token = ApiToken.objects.select_related("user").filter(key_hash=_hash(raw)).first()
+    return token.user if token is not None else None
+
+
 def user_update(*, actor: User, display_name: str | None = None, language: str | None = None) -> User:
     fields = []
     if display_name is not None:

@@ -7,9 +7,11 @@ from urllib.parse import urlparse
 from channels.db import database_sync_to_async
 from channels.security.websocket import OriginValidator, WebsocketDenier
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import AnonymousUser
 
-from .services import api_token_authenticate
+from .models import User
+from .services import api_token_authenticate, api_token_owner
 
 
 def _header(scope, name: bytes) -> bytes | None:
@@ -46,8 +48,22 @@ class OriginCheck(OriginValidator):
         return await WebsocketDenier()(scope, receive, send)
 
 
+def _deactivated_account(scope, token: str | None) -> User | None:
+    """The account the handshake's credentials point at, if it exists but is deactivated.
+    Authentication treats such credentials as anonymous (close 4001, "log in"); the protocol tells
+    the client apart with 4003 ("stop, do not retry")."""
+    if token is not None:
+        user = api_token_owner(token)
+    else:
+        session = scope.get("session")
+        user_id = session.get(SESSION_KEY) if session is not None else None
+        user = User.objects.filter(pk=user_id).first() if user_id else None
+    return user if user is not None and not user.is_active else None
+
+
 class BearerTokenAuthMiddleware:
-    """`Authorization: Bearer <token>` on the handshake replaces the session user."""
+    """`Authorization: Bearer <token>` on the handshake replaces the session user. Credentials of a
+    deactivated account resolve to that (inactive) user, which the consumer closes with 4003."""
 
     def __init__(self, inner) -> None:
         self.inner = inner
@@ -57,4 +73,8 @@ class BearerTokenAuthMiddleware:
         if token is not None:
             user = await database_sync_to_async(api_token_authenticate)(token)
             scope = dict(scope, user=user or AnonymousUser())
+        if not scope.get("user") or not scope["user"].is_authenticated:
+            deactivated = await database_sync_to_async(_deactivated_account)(scope, token)
+            if deactivated is not None:
+                scope = dict(scope, user=deactivated)
         return await self.inner(scope, receive, send)

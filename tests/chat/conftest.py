@@ -67,15 +67,18 @@ def public_thread(public_group, librarian) -> Thread:
 # --- WebSocket clients -------------------------------------------------------------------------
 
 
-def _session_cookie(user: User) -> str:
+def session_headers(user: User) -> list[tuple[bytes, bytes]]:
+    """A browser's credentials: the user's session cookie, from a real login."""
     client = Client()
     client.force_login(user)
-    return client.cookies[settings.SESSION_COOKIE_NAME].value
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    return [(b"cookie", f"{settings.SESSION_COOKIE_NAME}={key}".encode())]
 
 
-def _bearer_token(user: User) -> str:
+def token_headers(user: User) -> list[tuple[bytes, bytes]]:
+    """A bot's credentials: a freshly issued personal API token."""
     _token, raw = api_token_create(email=user.email, password=PASSWORD, name="test bot")
-    return raw
+    return [(b"authorization", f"Bearer {raw}".encode())]
 
 
 class WS:
@@ -184,13 +187,9 @@ async def connect(fast_password_hashing) -> AsyncIterator[Connect]:
                 origin = None if token else ALLOWED_ORIGIN
             if origin is not None:
                 headers.append((b"origin", origin))
-            if token:
-                assert user is not None
-                raw = await database_sync_to_async(_bearer_token)(user)
-                headers.append((b"authorization", f"Bearer {raw}".encode()))
-            elif user is not None:
-                key = await database_sync_to_async(_session_cookie)(user)
-                headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={key}".encode()))
+            if user is not None:
+                credentials = token_headers if token else session_headers
+                headers += await database_sync_to_async(credentials)(user)
         communicator = WebsocketCommunicator(application, path, headers=headers)
         opened.append(communicator)
         accepted, _detail = await communicator.connect(timeout=FRAME_TIMEOUT)

@@ -16,6 +16,7 @@ import pytest
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from accounts.models import User
 from accounts.services import api_token_create, api_token_revoke
 from backend import realtime
 from chat import services as chat_services
@@ -23,7 +24,7 @@ from chat.models import Message, Thread
 from groups import services as group_services
 from tests.conftest import PASSWORD, make_group
 
-from .conftest import make_thread
+from .conftest import ALLOWED_ORIGIN, make_thread, session_headers, token_headers
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -77,6 +78,23 @@ async def test_unknown_or_revoked_token_is_closed_with_4001(connect, member, db_
     accepted, ws = await connect(headers=[(b"authorization", f"Bearer {raw}".encode())])
     assert accepted
     assert await ws.closed_with() == 4001
+
+
+@pytest.mark.parametrize("token", [False, True], ids=["session", "token"])
+async def test_a_deactivated_account_is_closed_with_4003(connect, db_call, member, token):
+    # Credentials issued while the account was active.
+    if token:
+        headers = await db_call(token_headers, member)
+    else:
+        headers = [(b"origin", ALLOWED_ORIGIN), *await db_call(session_headers, member)]
+    accepted, ws = await connect(headers=headers)
+    assert accepted
+    await ws.ping()
+
+    await db_call(User.objects.filter(pk=member.pk).update, is_active=False)
+    accepted, ws = await connect(headers=headers)
+    assert accepted
+    assert await ws.closed_with() == 4003
 
 
 @pytest.mark.parametrize("origin", [b"http://evil.example", b"http://127.0.0.1.evil.example", b"null"])
