@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from channels.layers import get_channel_layer
 from django.db import transaction
+from django.utils import translation
 
 from accounts.models import User
 from accounts.services import api_token_create, api_token_revoke
@@ -623,6 +624,28 @@ async def test_a_rejected_body_stores_nothing_and_echoes_the_client_id(
     assert (error["code"], error["client_id"]) == (code, client_id)
     assert await db_call(messages_with, client_id) == 0
     await _still_works(ws, db_call, closed_thread)
+
+
+@pytest.mark.parametrize(
+    "saved_language, path, expected",
+    [
+        ("nl", "/ws/", "nl"),
+        ("nl", "/ws/?lang=en", "en"),
+        ("en", "/ws/", "en"),
+        ("en", "/ws/?lang=nl", "nl"),
+        ("en", "/ws/?lang=xx", "en"),
+    ],
+)
+async def test_error_details_speak_the_sockets_language(
+    connect, db_call, member, closed_thread, saved_language, path, expected
+):
+    await db_call(User.objects.filter(pk=member.pk).update, language=saved_language)
+    _ok, ws = await connect(member, path=path)
+    await ws.send_message(closed_thread, "   ")
+    error = await ws.expect("error")
+    with translation.override(expected):
+        assert error["detail"] == translation.gettext("Type a message first.")
+    assert (error["detail"] == "Type a message first.") == (expected == "en")
 
 
 async def test_a_body_of_exactly_the_limit_is_accepted(connect, db_call, member, closed_thread):

@@ -189,3 +189,17 @@ async def test_removal_over_rest_on_one_worker_unsubscribes_sockets_on_both(
     for tab in tabs:
         frame = await tab.expect("message.created")
         assert frame["group"] == public_group.slug, json.dumps(frame)
+
+
+async def test_an_oversized_frame_through_daphne_gets_an_error_and_the_socket_lives_on(
+    workers, open_client, token_for, member, thread
+):
+    client = await open_client(workers[0], await token_for(member))
+    client_id = str(uuid.uuid4())
+    await client.send("message.send", thread=thread.pk, body="x" * 100 * 1024, client_id=client_id)
+    error = await client.expect("error")
+    assert error["code"] == "frame_too_large"
+    await client.send("ping")
+    await client.expect("pong")
+    await _send_and_ack(client, thread.pk, "Kort genoeg")
+    assert await database_sync_to_async(Message.objects.filter(client_id=client_id).count)() == 0
