@@ -105,10 +105,11 @@ async def test_foreign_origin_is_refused_even_with_valid_credentials(connect, me
     assert not accepted
 
 
-async def test_no_origin_and_no_token_is_refused_even_with_a_session_cookie(connect, member):
+@pytest.mark.parametrize("with_cookie", [False, True], ids=["nothing", "session-cookie"])
+async def test_no_origin_and_no_token_is_refused(connect, member, with_cookie):
     # Only browsers carry the session cookie, and browsers always send Origin: a cookie without
     # Origin is someone replaying it.
-    accepted, _ws = await connect(member, origin=None)
+    accepted, _ws = await connect(member if with_cookie else None, origin=None)
     assert not accepted
 
 
@@ -151,6 +152,7 @@ async def test_non_member_cannot_subscribe_a_closed_group_and_gets_none_of_its_e
         ("typing", lambda t, m: {"thread": t.pk}),
         ("read", lambda t, m: {"thread": t.pk, "seq": m.seq}),
     ],
+    ids=["send", "edit", "delete", "react", "unreact", "typing", "read"],
 )
 async def test_every_frame_about_a_closed_group_is_not_found_for_a_non_member(
     connect, db_call, outsider, member, closed_thread, frame_type, fields
@@ -228,8 +230,8 @@ async def test_too_many_missed_changes_give_resync_required_never_a_partial_hist
     start = subscribed["last_seq"]
     for n in range(4):
         await db_call(post, other_member, closed_thread, f"Bericht {n}")
-    await ws.expect("message.created")  # drain the live ones from the first subscription
-    await ws.next_n(3)
+    live = await ws.next_n(4)  # the live events of the first subscription
+    assert [f["seq"] for f in live] == [start + 1, start + 2, start + 3, start + 4]
 
     catch_up, subscribed = await ws.subscribe(closed_group, after_seq=start)
     assert catch_up == [{"type": "resync_required", "group": closed_group.slug, "last_seq": start + 4}]
@@ -277,11 +279,13 @@ async def test_two_users_see_each_others_messages(connect, member, other_member,
     assert heard["message"]["html"] == "<p>Wie komt er <strong>donderdag</strong>?</p>"
     assert heard["message"]["thread"] == closed_thread.pk
 
+    own = by_type(await anouk.next_n(2))
+    assert own["message.created"] == heard
+
     await bram.send_message(closed_thread, "Ik!")
-    await bram.next_n(2)  # ack and own echo
-    answer = (await anouk.next_n(3))[-1]  # own ack + echo, then Bram's message
-    assert answer["type"] == "message.created"
+    answer = await anouk.expect("message.created")
     assert answer["message"]["author"]["id"] == other_member.pk
+    assert answer["message"]["body"] == "Ik!"
     assert answer["seq"] == heard["seq"] + 1
 
 
@@ -451,7 +455,7 @@ async def test_presence_on_subscribe_and_disconnect(connect, member, other_membe
 
 
 async def test_read_sends_the_unread_count_to_all_of_the_users_sockets(
-    connect, db_call, member, other_member, closed_thread
+    connect, db_call, member, other_member, closed_thread, public_thread
 ):
     messages = [await db_call(post, other_member, closed_thread, f"Nieuws {n}") for n in range(3)]
     _ok, tab = await connect(member)
@@ -467,8 +471,9 @@ async def test_read_sends_the_unread_count_to_all_of_the_users_sockets(
     assert (await tab.expect("unread"))["count"] == 0
     assert (await bot.expect("unread"))["count"] == 0
 
-    # Only this user's sockets: Bram's next frame is his own answer.
-    await someone_else.ping()
+    # Only this user's sockets: Anouk's frames would reach Bram before the answer to his own read.
+    await someone_else.send("read", thread=public_thread.pk, seq=0)
+    assert (await someone_else.expect("unread"))["thread"] == public_thread.pk
 
 
 def _leave_by_rest(api, actor, group, member):
@@ -614,7 +619,11 @@ async def test_missing_fields_are_named(connect, member):
     assert set(error["fields"]) == {"thread", "client_id"}
 
 
-@pytest.mark.parametrize("body, code", [("x" * (BODY_LIMIT + 1), "body_too_long"), ("  \n\t ", "body_empty")])
+@pytest.mark.parametrize(
+    "body, code",
+    [("x" * (BODY_LIMIT + 1), "body_too_long"), ("  \n\t ", "body_empty")],
+    ids=["10001-chars", "whitespace"],
+)
 async def test_a_rejected_body_stores_nothing_and_echoes_the_client_id(
     connect, db_call, member, closed_thread, body, code
 ):
