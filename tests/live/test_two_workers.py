@@ -45,12 +45,12 @@ async def test_clients_on_different_workers_chat_with_each_other(
 ):
     anouk = await open_client(workers[0], await token_for(member))
     bram = await open_client(workers[1], await token_for(other_member))
+    # Presence is shared between the workers too. (Presence follows `subscribed`: wait for Anouk's
+    # before Bram subscribes, or the two could be computed in either order.)
     await anouk.subscribe(closed_group.slug)
-    await bram.subscribe(closed_group.slug)
-
-    # Presence is shared between the workers too.
     alone = [{"id": member.pk, "display_name": "Anouk"}]
     assert (await anouk.expect("presence", ignore=()))["online"] == alone
+    await bram.subscribe(closed_group.slug)
     both = sorted([member.pk, other_member.pk])
     assert [user["id"] for user in (await anouk.expect("presence", ignore=()))["online"]] == both
 
