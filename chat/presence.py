@@ -7,9 +7,12 @@ member "<user_id>:<connection>", score = last seen); without it, it lives in thi
 
 from __future__ import annotations
 
+import asyncio
 import time
+import weakref
 from typing import Protocol
 
+import redis.asyncio as redis
 from django.conf import settings
 
 
@@ -40,19 +43,18 @@ class _RedisStore:
     def __init__(self, url: str, prefix: str) -> None:
         self._url = url
         self._prefix = prefix
-        self._clients: dict[int, object] = {}
+        # One client per event loop: redis.asyncio connections are bound to the loop that made
+        # them. Weak keys, so a closed loop's client goes with it and an id is never reused.
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, redis.Redis] = (
+            weakref.WeakKeyDictionary()
+        )
 
-    def _client(self):
-        # One client per event loop: redis.asyncio connections are bound to the loop that made them.
-        import asyncio
-
-        import redis.asyncio as redis
-
-        loop_id = id(asyncio.get_running_loop())
-        client = self._clients.get(loop_id)
+    def _client(self) -> redis.Redis:
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
         if client is None:
             client = redis.Redis.from_url(self._url)
-            self._clients[loop_id] = client
+            self._clients[loop] = client
         return client
 
     def _key(self, group_id: int) -> str:

@@ -3,6 +3,7 @@ with a GroupEvent row in the same transaction, and is published only after commi
 
 from __future__ import annotations
 
+import math
 import time
 import uuid
 from dataclasses import dataclass
@@ -50,22 +51,36 @@ def ensure_may_send(*, author: User, group: Group) -> None:
 
 
 def check_rate_limit(*, user: User) -> None:
-    """At most RATE_LIMIT_MESSAGES messages per RATE_LIMIT_WINDOW seconds per user (all workers
-    share the counter when the cache is Redis)."""
+    """At most RATE_LIMIT_MESSAGES messages in any RATE_LIMIT_WINDOW seconds per user.
+
+    A sliding-window counter: this window's count plus the previous window's, weighted by how much
+    of it still overlaps — so no burst of twice the limit fits around a window boundary. Counters
+    live in the cache, which all workers share when it is Redis; a refused attempt is not counted.
+    """
     limit = settings.KENNISCLOUD["RATE_LIMIT_MESSAGES"]
     window = settings.KENNISCLOUD["RATE_LIMIT_WINDOW"]
     now = time.time()
-    bucket = int(now // window)
-    key = f"ratelimit:send:{user.pk}:{bucket}"
-    cache.add(key, 0, timeout=window + 1)
+    bucket, into = divmod(now, window)
+    current_key = f"ratelimit:send:{user.pk}:{int(bucket)}"
+    previous = cache.get(f"ratelimit:send:{user.pk}:{int(bucket) - 1}", 0)
+    cache.add(current_key, 0, timeout=2 * window + 1)
     try:
-        count = cache.incr(key)
+        count = cache.incr(current_key)
     except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window + 1)
+        cache.set(current_key, 1, timeout=2 * window + 1)
         count = 1
-    if count > limit:
-        retry_after = max(1, int((bucket + 1) * window - now + 0.999))
-        raise RateLimited(retry_after)
+    overlap = 1 - into / window
+    if previous * overlap + count <= limit:
+        return
+    cache.decr(current_key)
+    count -= 1
+    if count + 1 <= limit:
+        # Wait until enough of the previous window has slid out.
+        wait = (1 - (limit - 1 - count) / previous) * window - into
+    else:
+        # This window alone is full: wait for the next one, and for enough of this one to slide out.
+        wait = (window - into) + (1 - (limit - 1) / max(count, 1)) * window
+    raise RateLimited(min(window, max(1, math.ceil(wait))))
 
 
 def _record(
