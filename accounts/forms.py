@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 
 class SignupForm(forms.Form):
@@ -16,3 +17,12 @@ class SignupForm(forms.Form):
     def signup(self, request, user) -> None:
         user.display_name = self.cleaned_data["display_name"]
         user.save(update_fields=["display_name"])
+
+
+# Django 6.1 changed this validator message's msgid and its Dutch catalogue still has the old one;
+# naming it here puts it in our catalogue (locale/nl), which takes precedence.
+PASSWORD_TOO_SHORT = ngettext_lazy(
+    "This password is too short. It must contain at least %d character.",
+    "This password is too short. It must contain at least %d characters.",
+    8,
+)

@@ -89,6 +89,22 @@ def test_signup_without_display_name_fails(browser):
     assert not User.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("nl", "Dit wachtwoord is te kort. De minimale lengte is 8 tekens."),
+        ("en", "This password is too short. It must contain at least 8 characters."),
+    ],
+)
+def test_signup_password_errors_follow_the_language(browser, language, expected):
+    browser.client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+    response = signup(browser, password="kort")
+    assert response.status_code == 400
+    messages = [e["message"] for e in response.json()["errors"] if e["param"] == "password"]
+    assert expected in messages
+    assert not User.objects.exists()
+
+
 def test_signup_with_blank_display_name_fails(browser):
     response = signup(browser, display_name="   ")
     assert response.status_code == 400
