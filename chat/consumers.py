@@ -134,16 +134,16 @@ class LiveConsumer(AsyncWebsocketConsumer):
     # --- frames from the client ------------------------------------------------------------------
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        client_id = None
+        echo: dict[str, str] = {}
         try:
             frame = self._parse(text_data, bytes_data)
-            client_id = frame.get("client_id") if frame.get("type") == "message.send" else None
+            echo = self._echo(frame)
             handler, serializer_class = self._route(frame.get("type"))
             data = self._validate(serializer_class, frame)
             self.bad_frames = 0
             await handler(data)
         except DomainError as error:
-            await self._send_error(error, client_id)
+            await self._send_error(error, echo)
         except Exception as error:  # never let one frame take the socket down
             mapped = error_payload(error)
             if mapped is None:
@@ -151,7 +151,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 payload = {"code": "server_error", "detail": self._t(MSG_SERVER_ERROR)}
             else:
                 payload = mapped[1]
-            await self._send_frame({"type": "error", **payload, **self._client_id(client_id)})
+            await self._send_frame({"type": "error", **payload, **echo})
 
     def _parse(self, text_data: str | None, bytes_data: bytes | None) -> dict[str, Any]:
         limit = settings.KENNISCLOUD["MAX_FRAME_BYTES"]
@@ -367,16 +367,23 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def _call_db(self, fn: Callable[..., Any], **kwargs: Any) -> Any:
         return await database_sync_to_async(_run_translated)(self.language, fn, kwargs)
 
-    async def _send_error(self, error: DomainError, client_id: Any) -> None:
+    async def _send_error(self, error: DomainError, echo: dict[str, str]) -> None:
         with translation.override(self.language):
             payload = error.as_payload()
-        await self._send_frame({"type": "error", **payload, **self._client_id(client_id)})
+        await self._send_frame({"type": "error", **payload, **echo})
         if self.bad_frames > settings.KENNISCLOUD["MAX_BAD_FRAMES"]:
             await self.close(code=CLOSE_PROTOCOL_VIOLATION)
 
     @staticmethod
-    def _client_id(client_id: Any) -> dict[str, str]:
-        return {"client_id": str(client_id)} if isinstance(client_id, str) else {}
+    def _echo(frame: dict[str, Any]) -> dict[str, str]:
+        """What an error frame repeats so the client can tie it to its request: the `client_id` of
+        a `message.send`, and any short string `ref` the client put on a frame."""
+        echo = {}
+        if frame.get("type") == "message.send" and isinstance(frame.get("client_id"), str):
+            echo["client_id"] = frame["client_id"][:64]
+        if isinstance(frame.get("ref"), str):
+            echo["ref"] = frame["ref"][:64]
+        return echo
 
     def _t(self, text: Any) -> str:
         with translation.override(self.language):

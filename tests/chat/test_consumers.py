@@ -611,6 +611,15 @@ async def _still_works(ws, db_call, thread: Thread) -> None:
     assert await db_call(messages_with, client_id) == 1
 
 
+async def test_errors_echo_the_frames_ref(connect, member):
+    _ok, ws = await connect(member)
+    await ws.send("message.delete", id=987654, ref="verwijder-1")
+    error = await ws.expect("error")
+    assert (error["code"], error["ref"]) == ("not_found", "verwijder-1")
+    await ws.send("message.explode", ref="r2")
+    assert (await ws.expect("error"))["ref"] == "r2"
+
+
 async def test_missing_fields_are_named(connect, member):
     _ok, ws = await connect(member)
     await ws.send("message.send", body="Hoi")
