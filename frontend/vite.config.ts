@@ -24,6 +24,8 @@ export default defineConfig({
   test: {
     environment: 'jsdom',
     include: ['src/**/*.test.ts'],
+    // The browser tests have their own config (vitest.e2e.config.ts, `npm run e2e`).
+    exclude: ['e2e/**', 'node_modules/**', 'dist/**'],
     restoreMocks: true,
   },
 });
