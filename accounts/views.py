@@ -5,6 +5,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.api import validated
 from groups.selectors import librarian_library_slugs
 
 from . import services
@@ -38,9 +39,7 @@ class MeView(APIView):
 
     @extend_schema(request=MeUpdateInput, responses=MeOut)
     def patch(self, request: Request) -> Response:
-        serializer = MeUpdateInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        user = services.user_update(actor=request.user, **serializer.validated_data)
+        user = services.user_update(actor=request.user, **validated(MeUpdateInput, request))
         return Response(_me(user))
 
 
@@ -49,9 +48,7 @@ class TokenCreateView(APIView):
 
     @extend_schema(request=TokenCreateInput, responses={201: ApiTokenCreatedSerializer})
     def post(self, request: Request) -> Response:
-        serializer = TokenCreateInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        token, raw = services.api_token_create(**serializer.validated_data)
+        token, raw = services.api_token_create(**validated(TokenCreateInput, request))
         data = {**ApiTokenSerializer(token).data, "token": raw}
         return Response(data, status=status.HTTP_201_CREATED)
 

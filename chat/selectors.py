@@ -81,31 +81,27 @@ def _unread_messages(user: AnyUser) -> QuerySet[Message]:
     )
 
 
-def group_unread_counts(*, user: AnyUser, group_ids: list[int]) -> dict[int, int]:
-    """Unread messages per group for the user's active memberships — one query."""
-    if not user.is_authenticated or not group_ids:
+def _unread_counts(user: AnyUser, key: str, ids: list[int]) -> dict[int, int]:
+    """Unread messages per `key` ("group_id" or "thread_id") — one query."""
+    if not user.is_authenticated or not ids:
         return {}
     rows = (
         _unread_messages(user)
-        .filter(group_id__in=group_ids)
-        .values("group_id")
+        .filter(**{f"{key}__in": ids})
+        .values(key)
         .annotate(n=Count("id"))
-        .values_list("group_id", "n")
+        .values_list(key, "n")
     )
     return dict(rows)
+
+
+def group_unread_counts(*, user: AnyUser, group_ids: list[int]) -> dict[int, int]:
+    """Unread messages per group for the user's active memberships."""
+    return _unread_counts(user, "group_id", group_ids)
 
 
 def thread_unread_counts(*, user: AnyUser, thread_ids: list[int]) -> dict[int, int]:
-    if not user.is_authenticated or not thread_ids:
-        return {}
-    rows = (
-        _unread_messages(user)
-        .filter(thread_id__in=thread_ids)
-        .values("thread_id")
-        .annotate(n=Count("id"))
-        .values_list("thread_id", "n")
-    )
-    return dict(rows)
+    return _unread_counts(user, "thread_id", thread_ids)
 
 
 def thread_list(*, group: Group) -> QuerySet[Thread]:

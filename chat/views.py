@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.api import validated
 from backend.exceptions import ValidationFailed
 from groups.selectors import access_group
 
@@ -32,12 +33,6 @@ from .serializers import (
 )
 
 AFTER_SEQ = OpenApiParameter("after_seq", int, description="catch-up: changes/messages after this seq")
-
-
-def _validated(serializer_class, request: Request) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 MSG_WHOLE_NUMBER = _("Enter a whole number of 0 or more.")
@@ -81,7 +76,7 @@ class ThreadListView(APIView):
     def post(self, request: Request, slug: str) -> Response:
         group = access_group(user=request.user, slug=slug)
         thread = services.thread_create(
-            actor=request.user, group=group, **_validated(ThreadCreateInput, request)
+            actor=request.user, group=group, **validated(ThreadCreateInput, request)
         )
         return Response(_threads_data(request.user, [thread], group.slug)[0], status=status.HTTP_201_CREATED)
 
@@ -136,7 +131,7 @@ class ThreadMessagesView(APIView):
     def post(self, request: Request, thread_id: int) -> Response:
         thread = selectors.access_thread(user=request.user, thread_id=thread_id)
         result = services.message_send(
-            author=request.user, thread=thread, **_validated(MessagePostInput, request)
+            author=request.user, thread=thread, **validated(MessagePostInput, request)
         )
         return Response(
             message_payload(result.message, group_slug=thread.group.slug),
@@ -150,7 +145,7 @@ class ThreadReadView(APIView):
     @extend_schema(request=SeqInput, responses=ReadOut)
     def post(self, request: Request, thread_id: int) -> Response:
         thread = selectors.access_thread(user=request.user, thread_id=thread_id)
-        count = services.thread_mark_read(actor=request.user, thread=thread, **_validated(SeqInput, request))
+        count = services.thread_mark_read(actor=request.user, thread=thread, **validated(SeqInput, request))
         return Response({"thread": thread.pk, "unread": count})
 
 
@@ -166,7 +161,7 @@ class MessageDetailView(APIView):
     def patch(self, request: Request, message_id: int) -> Response:
         message = selectors.access_message(user=request.user, message_id=message_id)
         message = services.message_edit(
-            actor=request.user, message=message, **_validated(MessageBodyInput, request)
+            actor=request.user, message=message, **validated(MessageBodyInput, request)
         )
         return Response(message_payload(message, group_slug=message.group.slug))
 
@@ -183,9 +178,7 @@ class ReactionsView(APIView):
     @extend_schema(request=EmojiInput, responses=MessageOut)
     def post(self, request: Request, message_id: int) -> Response:
         message = selectors.access_message(user=request.user, message_id=message_id)
-        message = services.reaction_add(
-            actor=request.user, message=message, **_validated(EmojiInput, request)
-        )
+        message = services.reaction_add(actor=request.user, message=message, **validated(EmojiInput, request))
         return Response(message_payload(message, group_slug=message.group.slug))
 
 

@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.api import validated
 from chat.selectors import group_unread_counts
 
 from . import selectors, services
@@ -24,12 +25,6 @@ from .serializers import (
     MemberSerializer,
     RoleInput,
 )
-
-
-def _validated(serializer_class, request: Request) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 def group_context(user, groups: list[Group]) -> dict:
@@ -60,7 +55,7 @@ class LibraryListView(APIView):
 
     @extend_schema(request=LibraryCreateInput, responses=LibrarySerializer)
     def post(self, request: Request) -> Response:
-        library = services.library_create(actor=request.user, **_validated(LibraryCreateInput, request))
+        library = services.library_create(actor=request.user, **validated(LibraryCreateInput, request))
         return Response(LibrarySerializer(library).data, status=status.HTTP_201_CREATED)
 
 
@@ -76,7 +71,7 @@ class LibraryDetailView(APIView):
         library = services.library_update(
             actor=request.user,
             library=selectors.library_get(slug=slug),
-            **_validated(LibraryUpdateInput, request),
+            **validated(LibraryUpdateInput, request),
         )
         return Response(LibrarySerializer(library).data)
 
@@ -93,7 +88,7 @@ class GroupListView(APIView):
 
     @extend_schema(request=GroupCreateInput, responses=GroupSerializer)
     def post(self, request: Request) -> Response:
-        data = _validated(GroupCreateInput, request)
+        data = validated(GroupCreateInput, request)
         library = selectors.library_get(slug=data.pop("library"))
         group = services.group_create(actor=request.user, library=library, **data)
         return group_response(request.user, group, status.HTTP_201_CREATED)
@@ -110,9 +105,7 @@ class GroupDetailView(APIView):
     @extend_schema(request=GroupUpdateInput, responses=GroupSerializer)
     def patch(self, request: Request, slug: str) -> Response:
         group = selectors.access_group(user=request.user, slug=slug)
-        group = services.group_update(
-            actor=request.user, group=group, **_validated(GroupUpdateInput, request)
-        )
+        group = services.group_update(actor=request.user, group=group, **validated(GroupUpdateInput, request))
         return group_response(request.user, group)
 
 
@@ -121,7 +114,7 @@ class GroupJoinView(APIView):
 
     @extend_schema(request=JoinInput, responses=GroupSerializer)
     def post(self, request: Request, slug: str) -> Response:
-        data = _validated(JoinInput, request)
+        data = validated(JoinInput, request)
         group = selectors.group_for_join(user=request.user, slug=slug, invite_code=data["invite_code"])
         membership = services.group_join(actor=request.user, group=group, invite_code=data["invite_code"])
         if not membership.is_active:
@@ -162,7 +155,7 @@ class MemberDetailView(APIView):
     def patch(self, request: Request, slug: str, user_id: int) -> Response:
         group = selectors.access_group(user=request.user, slug=slug)
         membership = services.membership_set_role(
-            actor=request.user, group=group, user_id=user_id, **_validated(RoleInput, request)
+            actor=request.user, group=group, user_id=user_id, **validated(RoleInput, request)
         )
         return Response(MemberSerializer(membership).data)
 
