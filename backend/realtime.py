@@ -82,9 +82,7 @@ def revoke_on_commit(*, user_id: int, group_id: int, reason: str) -> None:
 def recheck_access_on_commit(group_id: int) -> None:
     """Make every socket subscribed to the group check its access again, once the change commits."""
     transaction.on_commit(
-        lambda: _send(
-            group_channel(group_id), {"type": "group.access_changed", "group_id": group_id}
-        )
+        lambda: _send(group_channel(group_id), {"type": "group.access_changed", "group_id": group_id})
     )
 
 
