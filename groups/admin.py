@@ -1,0 +1,38 @@
+from django.contrib import admin
+
+from .models import Group, Librarian, Library, Membership
+
+
+class LibrarianInline(admin.TabularInline):
+    model = Librarian
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Library)
+class LibraryAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "created_at"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [LibrarianInline]
+
+
+class MembershipInline(admin.TabularInline):
+    """Read-only: joining, approving and removing go through groups.services (the app and the API),
+    so open sockets hear about it at once."""
+
+    model = Membership
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["user", "role", "state", "created_at", "joined_at"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Group)
+class GroupAdmin(admin.ModelAdmin):
+    list_display = ["name", "library", "visibility", "last_seq", "created_at"]
+    list_filter = ["library", "visibility"]
+    search_fields = ["name", "slug"]
+    readonly_fields = ["last_seq", "invite_code", "created_at"]
+    inlines = [MembershipInline]
