@@ -34,5 +34,6 @@ class GroupAdmin(admin.ModelAdmin):
     list_display = ["name", "library", "visibility", "last_seq", "created_at"]
     list_filter = ["library", "visibility"]
     search_fields = ["name", "slug"]
-    readonly_fields = ["last_seq", "invite_code", "created_at"]
+    # Visibility changes go through groups.services.group_update, which re-checks open sockets.
+    readonly_fields = ["visibility", "last_seq", "invite_code", "created_at"]
     inlines = [MembershipInline]
