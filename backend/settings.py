@@ -125,7 +125,9 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # Idle receivers block in BZPOPMIN for 5 s; redis-py 8's default socket timeout is
+                # also 5 s, so the read would race the reply and crash the consumer (socket dropped).
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
                 "prefix": os.environ.get("KENNISCLOUD_CHANNEL_PREFIX", "kc"),
                 # Sockets re-join their groups on every ping, so expiry only reaps dead channels.
                 "group_expiry": env_int("KENNISCLOUD_GROUP_EXPIRY", 86400),
