@@ -4,6 +4,7 @@
  * cuttable proxy for the context that goes "offline".
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, inject } from 'vitest';
 import { CuttableProxy } from './proxy';
@@ -77,8 +78,18 @@ export function useE2E(): E2E {
   const contexts: BrowserContext[] = [];
   const requests: string[] = [];
   const pageErrors: string[] = [];
+  // Tracebacks daphne logs while a test runs fail that test: the server must not crash on its way.
+  const serverLog = inject('serverLog');
+  let logOffset = 0;
+  const newServerErrors = (): string[] => {
+    const text = readFileSync(serverLog, 'utf8');
+    const fresh = text.slice(logOffset);
+    logOffset = text.length;
+    return fresh.includes('Traceback') ? [fresh.slice(fresh.indexOf('Traceback')).slice(0, 4000)] : [];
+  };
 
   beforeAll(async () => {
+    newServerErrors();
     browser = await chromium.launch({
       executablePath: chromiumPath(),
       headless: true,
@@ -97,6 +108,7 @@ export function useE2E(): E2E {
     const recorded = requests.splice(0).length;
     expect(foreign, 'requests that left 127.0.0.1').toEqual([]);
     expect(errors, 'uncaught errors in the pages').toEqual([]);
+    expect(newServerErrors(), 'tracebacks in the daphne log').toEqual([]);
     if (opened.length) expect(recorded, 'requests recorded').toBeGreaterThan(0);
   });
 

@@ -20,6 +20,8 @@ declare module 'vitest' {
     /** `http://127.0.0.1:<port>` of the daphne under test. */
     serverUrl: string;
     serverPort: number;
+    /** daphne's log file: tests fail when the server logs a traceback during them. */
+    serverLog: string;
   }
 }
 
@@ -162,6 +164,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   project.provide('serverUrl', `http://127.0.0.1:${port}`);
   project.provide('serverPort', port);
+  project.provide('serverLog', logPath);
 
   return async () => {
     await stop(child);
