@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from django.utils.csp import CSP
 from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -43,4 +43,5 @@ urlpatterns = [
     path("messages/<int:message_id>/", chat.MessageDetailView.as_view()),
     path("messages/<int:message_id>/reactions/", chat.ReactionsView.as_view()),
     path("messages/<int:message_id>/reactions/<str:emoji>/", chat.ReactionDetailView.as_view()),
+    path("moderation/", include("moderation.urls")),
 ]

@@ -8,6 +8,7 @@ Channel-layer messages (consumer handler in brackets):
 - `group.ephemeral` [group_ephemeral]: typing and presence; not stored, no seq.
 - `user.event` [user_event]: a frame for all sockets of one user (unread counts).
 - `user.revoked` [user_revoked]: the user lost access to a group; stop delivery at once.
+- `user.kicked` [user_kicked]: close all of the user's sockets now.
 - `group.access_changed` [group_access_changed]: who may see the group changed (it became closed);
   every subscribed socket checks its access again.
 """
@@ -77,6 +78,11 @@ def revoke_on_commit(*, user_id: int, group_id: int, reason: str) -> None:
             {"type": "user.revoked", "group_id": group_id, "reason": reason},
         )
     )
+
+
+def kick_on_commit(*, user_id: int, reason: str) -> None:
+    """Close every open socket of a user once the change commits (they may reconnect)."""
+    transaction.on_commit(lambda: _send(user_channel(user_id), {"type": "user.kicked", "reason": reason}))
 
 
 def recheck_access_on_commit(group_id: int) -> None:

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "accounts",
     "groups",
     "chat",
+    "moderation",
 ]
 
 MIDDLEWARE = [

@@ -28,15 +28,18 @@ from backend import realtime
 from backend.exceptions import DomainError, NotFound, error_payload, validation_error_from
 from groups.models import Group
 from groups.selectors import access_group
+from moderation.frames import MODERATION_FRAMES
 
 from . import presence, serializers, services
-from .selectors import CatchUp, access_message, access_thread, group_events_after
+from .events import redact
+from .selectors import CatchUp, access_group_live, access_message, access_thread, group_events_after
 
 logger = logging.getLogger(__name__)
 
 CLOSE_NOT_AUTHENTICATED = 4001
 CLOSE_FORBIDDEN = 4003
 CLOSE_PROTOCOL_VIOLATION = 4008
+CLOSE_KICKED = 4009
 TYPING_THROTTLE_SECONDS = 2.0
 
 MSG_SERVER_ERROR = _("Something went wrong.")
@@ -49,6 +52,7 @@ MSG_UNKNOWN_TYPE = _("Unknown frame type.")
 class Subscription:
     group: Group
     last_seq: int
+    moderator: bool = False  # moderators receive hidden/removed messages marked, members withheld
 
 
 class ProtocolError(DomainError):
@@ -184,6 +188,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             "typing": (self.on_typing, serializers.ThreadRefInput),
             "read": (self.on_read, serializers.ReadInput),
             "ping": (self.on_ping, None),
+            **{name: (self._moderation_handler(name), spec[1]) for name, spec in MODERATION_FRAMES.items()},
         }
         if not isinstance(frame_type, str) or frame_type not in routes:
             self._count_bad_frame()
@@ -207,7 +212,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.bad_frames += 1
 
     async def on_subscribe(self, data: dict[str, Any]) -> None:
-        group = await self._call(access_group, slug=data["group"])
+        group, moderator = await self._call(access_group_live, slug=data["group"])
         await realtime.join_group(self.channel_name, group.pk)
         # Read after joining the channel group: whatever commits from here on arrives live too.
         after_seq = data.get("after_seq")
@@ -215,7 +220,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             after_seq = group.last_seq
         catch_up = await self._call_db(group_events_after, group=group, after_seq=after_seq)
         first = group.pk not in self.subscriptions
-        self.subscriptions[group.pk] = Subscription(group=group, last_seq=after_seq)
+        self.subscriptions[group.pk] = Subscription(group=group, last_seq=after_seq, moderator=moderator)
         self.slugs[group.slug] = group.pk
         await self._deliver_catch_up(group.pk, catch_up)
         await self._send_frame(
@@ -266,6 +271,12 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.last_typing[data["thread"]] = now
         await self._call(_typing, **data)
 
+    def _moderation_handler(self, frame_type: str) -> Callable[[dict], Any]:
+        async def handle(data: dict[str, Any]) -> None:
+            await self._call(MODERATION_FRAMES[frame_type][0], **data)
+
+        return handle
+
     async def on_read(self, data: dict[str, Any]) -> None:
         await self._call(_read, **data)
 
@@ -295,7 +306,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self._deliver_catch_up(message["group_id"], catch_up)
             return
         subscription.last_seq = seq
-        await self._send_frame(event)
+        await self._send_frame(redact(event, moderator=subscription.moderator))
 
     async def group_ephemeral(self, message: dict[str, Any]) -> None:
         if message["group_id"] not in self.subscriptions:
@@ -307,6 +318,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def user_event(self, message: dict[str, Any]) -> None:
         await self._send_frame(message["event"])
+
+    async def user_kicked(self, message: dict[str, Any]) -> None:
+        await self.close(code=CLOSE_KICKED)
 
     async def user_revoked(self, message: dict[str, Any]) -> None:
         if message["group_id"] in self.subscriptions:
@@ -338,7 +352,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         for event in catch_up.events:
             if event["seq"] > subscription.last_seq:
                 subscription.last_seq = event["seq"]
-                await self._send_frame(event)
+                await self._send_frame(redact(event, moderator=subscription.moderator))
         subscription.last_seq = max(subscription.last_seq, catch_up.last_seq)
 
     async def _end_subscription(self, group_id: int, reason: str | None) -> None:

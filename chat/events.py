@@ -9,11 +9,34 @@ from typing import Any, Literal, TypedDict
 from .models import Message, Reaction, Thread
 
 SequencedType = Literal[
-    "thread.created", "message.created", "message.edited", "message.deleted", "reaction.changed"
+    "thread.created",
+    "thread.locked",
+    "thread.unlocked",
+    "message.created",
+    "message.edited",
+    "message.deleted",
+    "reaction.changed",
+    "message.hidden",
+    "message.unhidden",
+    "message.removed",
+    "message.pinned",
+    "message.unpinned",
+    "group.slow_mode",
 ]
 MESSAGE_EVENT_TYPES: frozenset[str] = frozenset(
-    {"message.created", "message.edited", "message.deleted", "reaction.changed"}
+    {
+        "message.created",
+        "message.edited",
+        "message.deleted",
+        "reaction.changed",
+        "message.hidden",
+        "message.unhidden",
+        "message.removed",
+        "message.pinned",
+        "message.unpinned",
+    }
 )
+THREAD_EVENT_TYPES: frozenset[str] = frozenset({"thread.created", "thread.locked", "thread.unlocked"})
 
 
 class UserBrief(TypedDict):
@@ -40,6 +63,8 @@ class MessagePayload(TypedDict):
     deleted: bool
     reactions: list[ReactionSummary]
     client_id: str
+    pinned: bool
+    moderation: dict[str, str] | None
 
 
 def _iso(value) -> str | None:
@@ -59,23 +84,43 @@ def reactions_summary(reactions: list[Reaction]) -> list[ReactionSummary]:
     return [{"emoji": e, "count": len(u), "users": u} for e, u in by_emoji.items()]
 
 
-def message_payload(message: Message, *, group_slug: str) -> MessagePayload:
-    """Preconditions: `author` selected and `reactions` prefetched (or few enough to fetch)."""
+def message_payload(message: Message, *, group_slug: str, full: bool = False) -> MessagePayload:
+    """The message as a member sees it; `full=True` is the moderator's view (the text of a hidden or
+    removed message, marked). Preconditions: `author` selected, `reactions` prefetched or few."""
     deleted = message.deleted_at is not None
+    moderation = None
+    if message.removed_at is not None:
+        moderation = {"state": "removed", "reason": message.moderation_reason}
+    elif message.hidden_at is not None:
+        moderation = {"state": "hidden", "reason": message.moderation_reason}
+    withheld = deleted or (moderation is not None and not full)
     return {
         "id": message.pk,
         "group": group_slug,
         "thread": message.thread_id,
         "seq": message.seq,
         "author": user_brief(message.author),
-        "body": "" if deleted else message.body,
-        "html": "" if deleted else message.html,
+        "body": "" if withheld else message.body,
+        "html": "" if withheld else message.html,
         "created_at": _iso(message.created_at) or "",
         "edited_at": _iso(message.edited_at),
-        "deleted": deleted,
-        "reactions": [] if deleted else reactions_summary(list(message.reactions.all())),
+        "deleted": deleted or (message.removed_at is not None and not full),
+        "reactions": [] if withheld else reactions_summary(list(message.reactions.all())),
         "client_id": str(message.client_id),
+        "pinned": message.pinned_at is not None,
+        "moderation": moderation,
     }
+
+
+def redact(event: dict[str, Any], *, moderator: bool) -> dict[str, Any]:
+    """Shape a published event (rendered with full=True) for one viewer: members never receive the
+    text of a hidden or removed message."""
+    message = event.get("message")
+    if moderator or not message or not message.get("moderation"):
+        return event
+    removed = message["moderation"]["state"] == "removed"
+    shaped = {**message, "body": "", "html": "", "reactions": [], "deleted": message["deleted"] or removed}
+    return {**event, "message": shaped}
 
 
 def thread_payload(thread: Thread, *, group_slug: str) -> dict[str, Any]:
@@ -87,21 +132,25 @@ def thread_payload(thread: Thread, *, group_slug: str) -> dict[str, Any]:
         "created_at": _iso(thread.created_at),
         "last_message_at": _iso(thread.last_message_at),
         "message_count": thread.message_count,
+        "locked": thread.locked_at is not None,
     }
 
 
 def message_event(event_type: str, *, seq: int, message: Message, group_slug: str) -> dict[str, Any]:
+    """A sequenced message event in the full (moderator) form; consumers `redact` it per viewer."""
     return {
         "type": event_type,
         "group": group_slug,
         "seq": seq,
-        "message": message_payload(message, group_slug=group_slug),
+        "message": message_payload(message, group_slug=group_slug, full=True),
     }
 
 
-def thread_event(*, seq: int, thread: Thread, group_slug: str) -> dict[str, Any]:
+def thread_event(
+    *, seq: int, thread: Thread, group_slug: str, event_type: str = "thread.created"
+) -> dict[str, Any]:
     return {
-        "type": "thread.created",
+        "type": event_type,
         "group": group_slug,
         "seq": seq,
         "thread": thread_payload(thread, group_slug=group_slug),

@@ -17,6 +17,11 @@ class Thread(models.Model):
     last_message_at = models.DateTimeField(null=True, blank=True)
     message_count = models.PositiveIntegerField(default=0)
     seq = models.BigIntegerField(help_text="group seq of thread.created")
+    # Moderation (written through moderation.services): no new messages except by moderators.
+    locked_at = models.DateTimeField(null=True, blank=True)
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         indexes = [models.Index(fields=["group", "-last_message_at"])]
@@ -41,6 +46,12 @@ class Message(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # Moderation state (written through moderation.services). A hidden message shows members only
+    # the reason; a removed one is a tombstone for members, its text kept for appeals until purged.
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    moderation_reason = models.CharField(max_length=500, blank=True)
+    pinned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -76,6 +87,8 @@ class GroupEvent(models.Model):
     type = models.CharField(max_length=40)
     message = models.ForeignKey(Message, on_delete=models.CASCADE, null=True, related_name="+")
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, null=True, related_name="+")
+    # For events about neither a message nor a thread (e.g. group.slow_mode): the event as sent.
+    payload = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

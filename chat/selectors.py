@@ -12,10 +12,20 @@ from django.db.models.functions import Coalesce, Greatest
 
 from backend.exceptions import NotFound
 from groups.models import Group, Membership, MembershipState
-from groups.selectors import AnyUser, visible_groups_q
+from groups.selectors import AnyUser, access_group, visible_groups_q
+from moderation import checks as moderation_checks
+from moderation.selectors import is_moderator
 
-from .events import MESSAGE_EVENT_TYPES, message_event, thread_event
+from .events import MESSAGE_EVENT_TYPES, THREAD_EVENT_TYPES, message_event, thread_event
 from .models import GroupEvent, Message, Reaction, ReadState, Thread
+
+
+def access_group_live(*, user: AnyUser, slug: str) -> tuple[Group, bool]:
+    """A group the user may follow live, and whether they see it as a moderator (hidden messages
+    marked instead of withheld). Banned users are refused even for public groups."""
+    group = access_group(user=user, slug=slug)
+    moderation_checks.ensure_not_banned(user=user, group=group)
+    return group, is_moderator(user, group)
 
 
 def access_thread(*, user: AnyUser, thread_id: int) -> Thread:
@@ -146,8 +156,12 @@ def group_events_after(*, group: Group, after_seq: int, limit: int | None = None
     for row in rows:
         if row.type in MESSAGE_EVENT_TYPES and row.message is not None:
             events.append(message_event(row.type, seq=row.seq, message=row.message, group_slug=group.slug))
-        elif row.type == "thread.created" and row.thread is not None:
-            events.append(thread_event(seq=row.seq, thread=row.thread, group_slug=group.slug))
+        elif row.type in THREAD_EVENT_TYPES and row.thread is not None:
+            events.append(
+                thread_event(seq=row.seq, thread=row.thread, group_slug=group.slug, event_type=row.type)
+            )
+        elif row.payload is not None:
+            events.append({**row.payload, "type": row.type, "group": group.slug, "seq": row.seq})
         else:
             # A type this build does not render still holds its place, so the sequence stays gapless.
             events.append({"type": row.type, "group": group.slug, "seq": row.seq})

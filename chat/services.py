@@ -21,6 +21,7 @@ from backend.exceptions import PermissionDenied, RateLimited
 from groups.models import Group
 from groups.selectors import ensure_can_post
 from groups.services import group_allocate_seq
+from moderation import checks as moderation_checks
 
 from . import markdown
 from .errors import BodyEmpty, BodyTooLong, InvalidEmoji, MessageDeleted
@@ -44,10 +45,13 @@ def _clean_body(body: str) -> str:
     return body
 
 
-def ensure_may_send(*, author: User, group: Group) -> None:
-    """Checks on every write into a group's conversation. Moderation (ban, mute, lock, slow mode,
-    word filter) belongs here too, so REST and WebSocket share it."""
+def ensure_may_send(
+    *, author: User, group: Group, thread: Thread | None = None, new_message: bool = False
+) -> None:
+    """Checks on every write into a group's conversation, shared by REST and WebSocket: membership,
+    then moderation (ban and mute for every write; lock and slow mode for new messages)."""
     ensure_can_post(author, group)
+    moderation_checks.check_write(user=author, group=group, thread=thread, new_message=new_message)
 
 
 def check_rate_limit(*, user: User) -> None:
@@ -119,7 +123,7 @@ def message_send(*, author: User, thread: Thread, body: str, client_id: uuid.UUI
     if existing is not None:
         return SendResult(existing, created=False)
     group = thread.group
-    ensure_may_send(author=author, group=group)
+    ensure_may_send(author=author, group=group, thread=thread, new_message=True)
     body = _clean_body(body)
     check_rate_limit(user=author)
     try:
@@ -221,7 +225,7 @@ def thread_create(
     *, actor: User, group: Group, title: str, body: str = "", client_id: uuid.UUID | None = None
 ) -> Thread:
     """Start a thread, optionally with a first message. Precondition: `group` from access_group."""
-    ensure_may_send(author=actor, group=group)
+    ensure_may_send(author=actor, group=group, new_message=True)
     title = title.strip()
     if body.strip():
         _clean_body(body)
@@ -273,3 +277,49 @@ def typing_notify(*, actor: User, thread: Thread) -> None:
             "user": {"id": actor.pk, "display_name": actor.display_name},
         },
     )
+
+
+# --- state changes made by moderation.services (which checked the actor's rights first) ----------
+
+
+def message_set_moderation(*, message: Message, state: str, reason: str = "") -> str:
+    """Hide, unhide or remove a message; takes the group's next seq and broadcasts after commit.
+    Returns the event type. Precondition: the caller is a moderation service inside a transaction."""
+    now = timezone.now()
+    if state == "hidden":
+        message.hidden_at, event_type = now, "message.hidden"
+    elif state == "removed":
+        message.removed_at, event_type = now, "message.removed"
+    else:
+        message.hidden_at, event_type = None, "message.unhidden"
+    message.moderation_reason = reason if state != "visible" else ""
+    message.save(update_fields=["hidden_at", "removed_at", "moderation_reason"])
+    _publish_message(event_type, _record(message.group, event_type, message=message), message)
+    return event_type
+
+
+def message_set_pinned(*, message: Message, pinned: bool) -> None:
+    message.pinned_at = timezone.now() if pinned else None
+    message.save(update_fields=["pinned_at"])
+    event_type = "message.pinned" if pinned else "message.unpinned"
+    _publish_message(event_type, _record(message.group, event_type, message=message), message)
+
+
+def thread_set_locked(*, thread: Thread, locked: bool, by: User) -> None:
+    thread.locked_at = timezone.now() if locked else None
+    thread.locked_by = by if locked else None
+    thread.save(update_fields=["locked_at", "locked_by"])
+    event_type = "thread.locked" if locked else "thread.unlocked"
+    seq = _record(thread.group, event_type, thread=thread)
+    realtime.publish_on_commit(
+        thread.group_id,
+        thread_event(seq=seq, thread=thread, group_slug=thread.group.slug, event_type=event_type),
+    )
+
+
+def group_event_publish(*, group: Group, event_type: str, payload: dict) -> int:
+    """A sequenced group event that is about neither a message nor a thread (e.g. slow mode)."""
+    seq = group_allocate_seq(group_id=group.pk)
+    GroupEvent.objects.create(group=group, seq=seq, type=event_type, payload=payload)
+    realtime.publish_on_commit(group.pk, {**payload, "type": event_type, "group": group.slug, "seq": seq})
+    return seq

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from backend import realtime
 from backend.exceptions import NotFound, PermissionDenied, ValidationFailed
+from moderation import checks as moderation_checks
 
 from .errors import AlreadyMember, NotAMember
 from .models import Group, Librarian, Library, Membership, MembershipState, Role, Visibility
@@ -130,6 +131,7 @@ def group_join(*, actor: AnyUser, group: Group, invite_code: str = "") -> Member
     existing = Membership.objects.filter(group=group, user=actor).first()
     if existing is not None:
         raise AlreadyMember()
+    moderation_checks.ensure_not_banned(user=actor, group=group)
     if group.visibility == Visibility.PUBLIC:
         return _activate(Membership(group=group, user=actor, role=Role.MEMBER))
     if invite_code != group.invite_code and not is_librarian_of(actor, group.library_id):
@@ -194,6 +196,15 @@ def membership_remove(*, actor: AnyUser, group: Group, user_id: int) -> None:
         raise PermissionDenied()
     membership.delete()
     realtime.revoke_on_commit(user_id=user_id, group_id=group.id, reason="removed")
+
+
+def memberships_end_for_ban(*, groups: list[Group], user_id: int) -> None:
+    """End a banned user's memberships in `groups` and stop delivery of each to their open sockets
+    (also when they were only watching a public group). Precondition: moderation.services checked
+    the actor's rights, inside its transaction."""
+    Membership.objects.filter(group__in=groups, user_id=user_id).delete()
+    for group in groups:
+        realtime.revoke_on_commit(user_id=user_id, group_id=group.pk, reason="banned")
 
 
 @transaction.atomic

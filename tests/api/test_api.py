@@ -37,6 +37,7 @@ THREAD_FIELDS = {
     "created_at",
     "last_message_at",
     "message_count",
+    "locked",
     "unread",
 }
 

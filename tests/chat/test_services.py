@@ -40,6 +40,8 @@ MESSAGE_FIELDS = {
     "deleted",
     "reactions",
     "client_id",
+    "pinned",
+    "moderation",
 }
 
 
@@ -115,6 +117,8 @@ def test_send_stores_message_and_publishes_created_after_commit(
         "deleted": False,
         "reactions": [],
         "client_id": str(client_id),
+        "pinned": False,
+        "moderation": None,
     }
 
 
@@ -146,6 +150,7 @@ def test_thread_create_publishes_thread_created(
             "created_at": thread.created_at.isoformat().replace("+00:00", "Z"),
             "last_message_at": None,
             "message_count": 0,
+            "locked": False,
         },
     }
 

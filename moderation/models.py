@@ -1,0 +1,112 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from chat.models import Message, Thread
+from groups.models import Group, Library
+
+
+class Action(models.TextChoices):
+    HIDE = "hide"
+    UNHIDE = "unhide"
+    REMOVE = "remove"
+    PIN = "pin"
+    UNPIN = "unpin"
+    LOCK = "lock"
+    UNLOCK = "unlock"
+    SLOW_MODE = "slow_mode"
+    MUTE = "mute"
+    UNMUTE = "unmute"
+    BAN = "ban"
+    UNBAN = "unban"
+    KICK = "kick"
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):  # type: ignore[override]
+        raise PermissionError("audit entries are append-only")
+
+    def delete(self):  # type: ignore[override]
+        raise PermissionError("audit entries are append-only")
+
+
+class AuditEntry(models.Model):
+    """One moderation action, manual or automatic. Append-only: the model refuses updates and
+    deletes, and on PostgreSQL a trigger refuses them too (see migration 0002)."""
+
+    library = models.ForeignKey(Library, on_delete=models.PROTECT, related_name="+")
+    group = models.ForeignKey(Group, on_delete=models.SET_NULL, null=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    action = models.CharField(max_length=20, choices=Action.choices)
+    target_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    message = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, related_name="+")
+    thread = models.ForeignKey(Thread, on_delete=models.SET_NULL, null=True, related_name="+")
+    reason = models.CharField(max_length=500, blank=True)
+    before = models.JSONField(default=dict)
+    after = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise PermissionError("audit entries are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("audit entries are append-only")
+
+
+class SanctionKind(models.TextChoices):
+    MUTE = "mute"
+    BAN = "ban"
+
+
+class Sanction(models.Model):
+    """A mute or ban of a member: in one group, or (ban, by a librarian) in every group of a library.
+    Active while not lifted and not past `ends_at`."""
+
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="+")
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sanctions")
+    kind = models.CharField(max_length=8, choices=SanctionKind.choices)
+    reason = models.CharField(max_length=500, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "kind"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind="ban") | Q(group__isnull=False), name="mute_needs_group")
+        ]
+
+
+class SlowMode(models.Model):
+    """One message per `seconds` per member, in a group or one thread of it; moderators exempt."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="+")
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    seconds = models.PositiveIntegerField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["group", "thread"], name="uniq_slow_mode_scope"),
+            models.UniqueConstraint(
+                fields=["group"], condition=Q(thread__isnull=True), name="uniq_slow_mode_group"
+            ),
+        ]

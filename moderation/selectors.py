@@ -1,0 +1,128 @@
+"""Who moderates what, and the sanctions in force."""
+
+from __future__ import annotations
+
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import User
+from backend.exceptions import NotFound
+from chat.models import Message, Thread
+from groups.models import Group, Librarian, Membership, MembershipState, Role
+from groups.selectors import AnyUser
+
+from .models import Action, AuditEntry, Sanction, SlowMode
+
+# What a group's hosts may do; librarians of the library and staff may do everything.
+HOST_ACTIONS = frozenset(
+    {Action.HIDE, Action.UNHIDE, Action.PIN, Action.UNPIN, Action.LOCK, Action.UNLOCK, Action.SLOW_MODE}
+)
+
+
+def moderator_role(user: AnyUser, group: Group) -> str | None:
+    """'staff', 'librarian' (of the library, or the group's librarian role), 'host', or None."""
+    if not user.is_authenticated:
+        return None
+    if user.is_staff:
+        return "staff"
+    if Librarian.objects.filter(user=user, library_id=group.library_id).exists():
+        return "librarian"
+    role = (
+        Membership.objects.filter(user=user, group=group, state=MembershipState.ACTIVE)
+        .values_list("role", flat=True)
+        .first()
+    )
+    if role == Role.LIBRARIAN:
+        return "librarian"
+    if role == Role.HOST:
+        return "host"
+    return None
+
+
+def is_moderator(user: AnyUser, group: Group) -> bool:
+    """Moderators see hidden and removed messages (marked) and are exempt from lock and slow mode."""
+    return moderator_role(user, group) is not None
+
+
+def can_moderate(user: AnyUser, group: Group, action: str) -> bool:
+    role = moderator_role(user, group)
+    return role in ("staff", "librarian") or (role == "host" and action in HOST_ACTIONS)
+
+
+def is_library_moderator(user: AnyUser, library_id: int) -> bool:
+    if not user.is_authenticated:
+        return False
+    return user.is_staff or Librarian.objects.filter(user=user, library_id=library_id).exists()
+
+
+def _active(qs: QuerySet[Sanction]) -> QuerySet[Sanction]:
+    now = timezone.now()
+    return qs.filter(lifted_at__isnull=True).filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+
+
+def active_sanction(*, user: AnyUser, group: Group, kind: str) -> Sanction | None:
+    """The sanction of `kind` in force for the user in this group (group-wide or library-wide),
+    the longest-running first."""
+    if not user.is_authenticated:
+        return None
+    scope = Q(group=group) | Q(group__isnull=True, library_id=group.library_id)
+    return (
+        _active(Sanction.objects.filter(scope, user=user, kind=kind))
+        .order_by(F("ends_at").desc(nulls_first=True))
+        .first()
+    )
+
+
+def group_sanctions(*, group: Group) -> QuerySet[Sanction]:
+    scope = Q(group=group) | Q(group__isnull=True, library_id=group.library_id)
+    return (
+        _active(Sanction.objects.filter(scope)).select_related("user", "created_by").order_by("-created_at")
+    )
+
+
+def slow_mode_seconds(*, group: Group, thread: Thread | None) -> int:
+    """The strictest slow mode that applies: the thread's or the group's."""
+    scope = Q(thread__isnull=True)
+    if thread is not None:
+        scope |= Q(thread=thread)
+    values = SlowMode.objects.filter(scope, group=group).values_list("seconds", flat=True)
+    return max(values, default=0)
+
+
+def last_message_at(*, user: AnyUser, group: Group, thread: Thread | None):
+    qs = Message.objects.filter(author=user, group=group)
+    if thread is not None and not SlowMode.objects.filter(group=group, thread__isnull=True).exists():
+        qs = qs.filter(thread=thread)
+    return qs.order_by("-created_at").values_list("created_at", flat=True).first()
+
+
+def audit_list(
+    *,
+    library_id: int,
+    group_id: int | None = None,
+    user_id: int | None = None,
+    action: str | None = None,
+    since=None,
+    until=None,
+) -> QuerySet[AuditEntry]:
+    qs = AuditEntry.objects.filter(library_id=library_id).select_related("actor", "target_user", "group")
+    if group_id:
+        qs = qs.filter(group_id=group_id)
+    if user_id:
+        qs = qs.filter(Q(target_user_id=user_id) | Q(actor_id=user_id))
+    if action:
+        qs = qs.filter(action=action)
+    if since:
+        qs = qs.filter(created_at__gte=since)
+    if until:
+        qs = qs.filter(created_at__lt=until)
+    return qs
+
+
+def access_member(*, user_id: int) -> User:
+    """The target of a sanction: any active account (they may be watching a public group without
+    being a member). Precondition: the caller checks the actor's rights in the group."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        raise NotFound()
+    return user

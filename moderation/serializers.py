@@ -1,0 +1,78 @@
+"""Inputs for moderation actions, shared by REST and WebSocket."""
+
+from rest_framework import serializers
+
+from .models import Action
+
+
+class ReasonInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, allow_blank=True, required=False, default="")
+
+
+class RequiredReasonInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class MessageActionInput(serializers.Serializer):
+    """WebSocket: message.hide / unhide / remove / pin / unpin."""
+
+    id = serializers.IntegerField(min_value=1)
+    reason = serializers.CharField(max_length=500, allow_blank=True, required=False, default="")
+
+
+class ThreadActionInput(serializers.Serializer):
+    """WebSocket: thread.lock / thread.unlock."""
+
+    thread = serializers.IntegerField(min_value=1)
+    reason = serializers.CharField(max_length=500, allow_blank=True, required=False, default="")
+
+
+class SlowModeInput(serializers.Serializer):
+    seconds = serializers.IntegerField(min_value=0, max_value=24 * 3600)
+    thread = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+
+
+class GroupSlowModeInput(SlowModeInput):
+    """WebSocket: group.slow_mode."""
+
+    group = serializers.SlugField(max_length=80)
+
+
+class MuteInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+    minutes = serializers.IntegerField(min_value=1, max_value=366 * 24 * 60, required=False, allow_null=True)
+    until = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class BanInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+    until = serializers.DateTimeField(required=False, allow_null=True)
+    library_wide = serializers.BooleanField(required=False, default=False)
+
+
+class MemberRefInput(serializers.Serializer):
+    """WebSocket: member.* frames name the group and the member (a user id)."""
+
+    group = serializers.SlugField(max_length=80)
+    member = serializers.IntegerField(min_value=1)
+
+
+class MemberMuteInput(MemberRefInput, MuteInput):
+    pass
+
+
+class MemberBanInput(MemberRefInput, BanInput):
+    pass
+
+
+class MemberReasonInput(MemberRefInput, ReasonInput):
+    pass
+
+
+class AuditQueryInput(serializers.Serializer):
+    group = serializers.SlugField(required=False)
+    user = serializers.IntegerField(required=False, min_value=1)
+    action = serializers.ChoiceField(choices=Action.choices, required=False)
+    since = serializers.DateTimeField(required=False)
+    until = serializers.DateTimeField(required=False)
+    format = serializers.ChoiceField(choices=["json", "csv"], required=False, default="json")

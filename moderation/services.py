@@ -1,0 +1,295 @@
+"""Moderation actions. Each checks the actor's rights, changes state (chat's and groups' tables
+through their services), takes the group's next seq where clients can see the change, writes
+exactly one audit entry, tells the affected member why, and publishes after commit."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from backend import realtime
+from backend.exceptions import NotFound, PermissionDenied, ValidationFailed
+from chat import services as chat_services
+from chat.models import Message, Thread
+from groups import services as group_services
+from groups.models import Group
+from groups.selectors import AnyUser, is_librarian_of
+
+from .models import Action, AuditEntry, Sanction, SanctionKind, SlowMode
+from .selectors import active_sanction, can_moderate
+
+MSG_REASON_REQUIRED = _("Give a reason: the member will see it.")
+
+
+def _ensure(actor: AnyUser, group: Group, action: str) -> None:
+    if not can_moderate(actor, group, action):
+        raise PermissionDenied()
+
+
+def _audit(
+    actor: AnyUser,
+    group: Group,
+    action: str,
+    *,
+    target_user_id: int | None = None,
+    message: Message | None = None,
+    thread: Thread | None = None,
+    reason: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEntry:
+    return AuditEntry.objects.create(
+        library_id=group.library_id,
+        group=group,
+        actor=actor if actor.is_authenticated else None,
+        action=action,
+        target_user_id=target_user_id,
+        message=message,
+        thread=thread,
+        reason=reason,
+        before=before or {},
+        after=after or {},
+    )
+
+
+def _notify(user_id: int, *, action: str, group: Group, reason: str, **extra: Any) -> None:
+    """Transparent moderation: the affected member hears what happened and why."""
+    realtime.notify_user_on_commit(
+        user_id,
+        {"type": "moderation.notice", "action": action, "group": group.slug, "reason": reason, **extra},
+    )
+
+
+def _state(message: Message) -> str:
+    if message.removed_at is not None:
+        return "removed"
+    return "hidden" if message.hidden_at is not None else "visible"
+
+
+def _moderate_message(*, actor: AnyUser, message: Message, action: str, state: str, reason: str) -> Message:
+    group = message.group
+    _ensure(actor, group, action)
+    if action in (Action.HIDE, Action.REMOVE) and not reason.strip():
+        raise ValidationFailed(fields={"reason": [str(MSG_REASON_REQUIRED)]})
+    before = _state(message)
+    if message.deleted_at is not None or before == "removed" or before == state:
+        raise ValidationFailed(fields={"id": [f"The message is already {before}."]})
+    if action == Action.UNHIDE and before != "hidden":
+        raise ValidationFailed(fields={"id": ["The message is not hidden."]})
+    with transaction.atomic():
+        chat_services.message_set_moderation(message=message, state=state, reason=reason)
+        _audit(
+            actor,
+            group,
+            action,
+            target_user_id=message.author_id,
+            message=message,
+            reason=reason,
+            before={"state": before},
+            after={"state": state},
+        )
+        _notify(
+            message.author_id,
+            action=action,
+            group=group,
+            reason=reason,
+            message=message.pk,
+            thread=message.thread_id,
+        )
+    return message
+
+
+def message_hide(*, actor: AnyUser, message: Message, reason: str) -> Message:
+    """Members see only the reason; moderators still see the text, marked."""
+    return _moderate_message(actor=actor, message=message, action=Action.HIDE, state="hidden", reason=reason)
+
+
+def message_unhide(*, actor: AnyUser, message: Message, reason: str = "") -> Message:
+    return _moderate_message(
+        actor=actor, message=message, action=Action.UNHIDE, state="visible", reason=reason
+    )
+
+
+def message_remove(*, actor: AnyUser, message: Message, reason: str) -> Message:
+    """A tombstone for members; the text is kept for appeals until `purge_removed` runs."""
+    return _moderate_message(
+        actor=actor, message=message, action=Action.REMOVE, state="removed", reason=reason
+    )
+
+
+@transaction.atomic
+def message_pin(*, actor: AnyUser, message: Message, pinned: bool) -> Message:
+    action = Action.PIN if pinned else Action.UNPIN
+    _ensure(actor, message.group, action)
+    if (message.pinned_at is not None) == pinned or message.deleted_at or message.removed_at:
+        raise ValidationFailed(fields={"id": ["Nothing to change."]})
+    chat_services.message_set_pinned(message=message, pinned=pinned)
+    _audit(
+        actor,
+        message.group,
+        action,
+        target_user_id=message.author_id,
+        message=message,
+        before={"pinned": not pinned},
+        after={"pinned": pinned},
+    )
+    return message
+
+
+@transaction.atomic
+def thread_lock(*, actor: AnyUser, thread: Thread, locked: bool, reason: str = "") -> Thread:
+    """A locked thread takes no new messages, except from moderators."""
+    action = Action.LOCK if locked else Action.UNLOCK
+    _ensure(actor, thread.group, action)
+    if (thread.locked_at is not None) == locked:
+        raise ValidationFailed(fields={"thread": ["Nothing to change."]})
+    chat_services.thread_set_locked(thread=thread, locked=locked, by=actor)
+    _audit(
+        actor,
+        thread.group,
+        action,
+        thread=thread,
+        reason=reason,
+        before={"locked": not locked},
+        after={"locked": locked},
+    )
+    return thread
+
+
+@transaction.atomic
+def slow_mode_set(*, actor: AnyUser, group: Group, seconds: int, thread: Thread | None = None) -> int:
+    """One message per `seconds` per member in the group (or one thread); 0 turns it off."""
+    _ensure(actor, group, Action.SLOW_MODE)
+    if thread is not None and thread.group_id != group.pk:
+        raise NotFound()
+    current = SlowMode.objects.filter(group=group, thread=thread).first()
+    before = current.seconds if current else 0
+    if seconds:
+        SlowMode.objects.update_or_create(group=group, thread=thread, defaults={"seconds": seconds})
+    elif current:
+        current.delete()
+    chat_services.group_event_publish(
+        group=group,
+        event_type="group.slow_mode",
+        payload={"thread": thread.pk if thread else None, "seconds": seconds},
+    )
+    _audit(
+        actor, group, Action.SLOW_MODE, thread=thread, before={"seconds": before}, after={"seconds": seconds}
+    )
+    return seconds
+
+
+def _ensure_sanctionable(actor: AnyUser, group: Group, target: User, action: str) -> None:
+    _ensure(actor, group, action)
+    if target.pk == actor.pk or target.is_staff or is_librarian_of(target, group.library_id):
+        # Librarians and staff are not sanctioned by their peers here (platform staff use the admin).
+        raise PermissionDenied()
+
+
+def _ends_at(minutes: int | None, until: datetime | None) -> datetime | None:
+    if until is not None:
+        if until <= timezone.now():
+            raise ValidationFailed(fields={"until": ["Choose a moment in the future."]})
+        return until
+    return timezone.now() + timedelta(minutes=minutes) if minutes else None
+
+
+@transaction.atomic
+def member_mute(
+    *,
+    actor: AnyUser,
+    group: Group,
+    user: User,
+    reason: str,
+    minutes: int | None = None,
+    until: datetime | None = None,
+) -> Sanction:
+    """The member keeps reading but cannot post in the group until the mute ends."""
+    _ensure_sanctionable(actor, group, user, Action.MUTE)
+    ends_at = _ends_at(minutes, until)
+    sanction = Sanction.objects.create(
+        library_id=group.library_id,
+        group=group,
+        user=user,
+        kind=SanctionKind.MUTE,
+        reason=reason,
+        ends_at=ends_at,
+        created_by=actor,
+    )
+    until_text = ends_at.isoformat().replace("+00:00", "Z") if ends_at else None
+    _audit(actor, group, Action.MUTE, target_user_id=user.pk, reason=reason, after={"until": until_text})
+    _notify(user.pk, action=Action.MUTE, group=group, reason=reason, until=until_text)
+    return sanction
+
+
+@transaction.atomic
+def member_ban(
+    *,
+    actor: AnyUser,
+    group: Group,
+    user: User,
+    reason: str,
+    until: datetime | None = None,
+    library_wide: bool = False,
+) -> Sanction:
+    """Ban from the group — or, by a librarian, from every group of the library. Open sockets stop
+    receiving those groups at once; joining, subscribing and posting are refused until it ends."""
+    _ensure_sanctionable(actor, group, user, Action.BAN)
+    if library_wide and not is_librarian_of(actor, group.library_id):
+        raise PermissionDenied()
+    ends_at = _ends_at(None, until)
+    sanction = Sanction.objects.create(
+        library_id=group.library_id,
+        group=None if library_wide else group,
+        user=user,
+        kind=SanctionKind.BAN,
+        reason=reason,
+        ends_at=ends_at,
+        created_by=actor,
+    )
+    groups = list(Group.objects.filter(library_id=group.library_id)) if library_wide else [group]
+    group_services.memberships_end_for_ban(groups=groups, user_id=user.pk)
+    until_text = ends_at.isoformat().replace("+00:00", "Z") if ends_at else None
+    _audit(
+        actor,
+        group,
+        Action.BAN,
+        target_user_id=user.pk,
+        reason=reason,
+        after={"until": until_text, "library_wide": library_wide},
+    )
+    _notify(
+        user.pk, action=Action.BAN, group=group, reason=reason, until=until_text, library_wide=library_wide
+    )
+    return sanction
+
+
+@transaction.atomic
+def sanction_lift(*, actor: AnyUser, group: Group, user: User, kind: str, reason: str = "") -> Sanction:
+    """Unmute or unban (a library-wide ban is lifted by a librarian)."""
+    action = Action.UNMUTE if kind == SanctionKind.MUTE else Action.UNBAN
+    _ensure(actor, group, action)
+    sanction = active_sanction(user=user, group=group, kind=kind)
+    if sanction is None:
+        raise NotFound()
+    if sanction.group_id is None and not is_librarian_of(actor, group.library_id):
+        raise PermissionDenied()
+    sanction.lifted_at, sanction.lifted_by = timezone.now(), actor
+    sanction.save(update_fields=["lifted_at", "lifted_by"])
+    _audit(actor, group, action, target_user_id=user.pk, reason=reason, before={"sanction": sanction.pk})
+    _notify(user.pk, action=action, group=group, reason=reason)
+    return sanction
+
+
+@transaction.atomic
+def member_kick(*, actor: AnyUser, group: Group, user: User, reason: str) -> None:
+    """Close all of the member's sockets now; they may reconnect unless banned."""
+    _ensure_sanctionable(actor, group, user, Action.KICK)
+    _audit(actor, group, Action.KICK, target_user_id=user.pk, reason=reason)
+    _notify(user.pk, action=Action.KICK, group=group, reason=reason)
+    realtime.kick_on_commit(user_id=user.pk, reason=reason)

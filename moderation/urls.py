@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("messages/<int:message_id>/hide/", views.MessageHideView.as_view()),
+    path("messages/<int:message_id>/remove/", views.MessageRemoveView.as_view()),
+    path("messages/<int:message_id>/pin/", views.MessagePinView.as_view()),
+    path("threads/<int:thread_id>/lock/", views.ThreadLockView.as_view()),
+    path("groups/<slug:slug>/slow-mode/", views.SlowModeView.as_view()),
+    path("groups/<slug:slug>/sanctions/", views.SanctionListView.as_view()),
+    path("groups/<slug:slug>/members/<int:user_id>/mute/", views.MuteView.as_view()),
+    path("groups/<slug:slug>/members/<int:user_id>/ban/", views.BanView.as_view()),
+    path("groups/<slug:slug>/members/<int:user_id>/kick/", views.KickView.as_view()),
+    path("libraries/<slug:slug>/audit/", views.AuditLogView.as_view()),
+]

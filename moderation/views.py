@@ -1,0 +1,228 @@
+"""REST interface for moderation (`/api/v1/moderation/...`): parse, access check, one service."""
+
+from __future__ import annotations
+
+import csv
+
+from django.http import HttpResponse
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.api import validated
+from backend.exceptions import PermissionDenied
+from chat.events import message_payload, thread_payload
+from chat.selectors import access_message, access_thread
+from groups.selectors import access_group, library_get
+
+from . import selectors, services
+from .models import SanctionKind
+from .serializers import (
+    AuditQueryInput,
+    BanInput,
+    MuteInput,
+    ReasonInput,
+    RequiredReasonInput,
+    SlowModeInput,
+)
+
+
+class _ModerationView(APIView):
+    permission_classes = [IsAuthenticated]
+
+
+def _message_response(message) -> Response:
+    return Response(message_payload(message, group_slug=message.group.slug, full=True))
+
+
+class MessageHideView(_ModerationView):
+    @extend_schema(request=RequiredReasonInput)
+    def post(self, request: Request, message_id: int) -> Response:
+        message = access_message(user=request.user, message_id=message_id)
+        data = validated(RequiredReasonInput, request)
+        services.message_hide(actor=request.user, message=message, **data)
+        return _message_response(message)
+
+    @extend_schema(request=None)
+    def delete(self, request: Request, message_id: int) -> Response:
+        message = access_message(user=request.user, message_id=message_id)
+        services.message_unhide(actor=request.user, message=message)
+        return _message_response(message)
+
+
+class MessageRemoveView(_ModerationView):
+    @extend_schema(request=RequiredReasonInput)
+    def post(self, request: Request, message_id: int) -> Response:
+        message = access_message(user=request.user, message_id=message_id)
+        services.message_remove(
+            actor=request.user, message=message, **validated(RequiredReasonInput, request)
+        )
+        return _message_response(message)
+
+
+class MessagePinView(_ModerationView):
+    @extend_schema(request=None)
+    def post(self, request: Request, message_id: int) -> Response:
+        message = access_message(user=request.user, message_id=message_id)
+        services.message_pin(actor=request.user, message=message, pinned=True)
+        return _message_response(message)
+
+    @extend_schema(request=None)
+    def delete(self, request: Request, message_id: int) -> Response:
+        message = access_message(user=request.user, message_id=message_id)
+        services.message_pin(actor=request.user, message=message, pinned=False)
+        return _message_response(message)
+
+
+class ThreadLockView(_ModerationView):
+    @extend_schema(request=ReasonInput)
+    def post(self, request: Request, thread_id: int) -> Response:
+        thread = access_thread(user=request.user, thread_id=thread_id)
+        services.thread_lock(
+            actor=request.user, thread=thread, locked=True, **validated(ReasonInput, request)
+        )
+        return Response(thread_payload(thread, group_slug=thread.group.slug))
+
+    @extend_schema(request=None)
+    def delete(self, request: Request, thread_id: int) -> Response:
+        thread = access_thread(user=request.user, thread_id=thread_id)
+        services.thread_lock(actor=request.user, thread=thread, locked=False)
+        return Response(thread_payload(thread, group_slug=thread.group.slug))
+
+
+class SlowModeView(_ModerationView):
+    @extend_schema(request=SlowModeInput)
+    def put(self, request: Request, slug: str) -> Response:
+        group = access_group(user=request.user, slug=slug)
+        data = validated(SlowModeInput, request)
+        thread = access_thread(user=request.user, thread_id=data["thread"]) if data["thread"] else None
+        seconds = services.slow_mode_set(
+            actor=request.user, group=group, seconds=data["seconds"], thread=thread
+        )
+        return Response({"group": group.slug, "thread": data["thread"], "seconds": seconds})
+
+
+def _sanction_data(sanction) -> dict:
+    return {
+        "id": sanction.pk,
+        "kind": sanction.kind,
+        "user": {"id": sanction.user_id, "display_name": sanction.user.display_name},
+        "group": sanction.group_id,
+        "library_wide": sanction.group_id is None,
+        "reason": sanction.reason,
+        "ends_at": sanction.ends_at,
+        "created_at": sanction.created_at,
+    }
+
+
+class _MemberView(_ModerationView):
+    def target(self, request: Request, slug: str, user_id: int):
+        return access_group(user=request.user, slug=slug), selectors.access_member(user_id=user_id)
+
+
+class MuteView(_MemberView):
+    @extend_schema(request=MuteInput)
+    def post(self, request: Request, slug: str, user_id: int) -> Response:
+        group, user = self.target(request, slug, user_id)
+        sanction = services.member_mute(
+            actor=request.user, group=group, user=user, **validated(MuteInput, request)
+        )
+        return Response(_sanction_data(sanction), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request, slug: str, user_id: int) -> Response:
+        group, user = self.target(request, slug, user_id)
+        services.sanction_lift(actor=request.user, group=group, user=user, kind=SanctionKind.MUTE)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class BanView(_MemberView):
+    @extend_schema(request=BanInput)
+    def post(self, request: Request, slug: str, user_id: int) -> Response:
+        group, user = self.target(request, slug, user_id)
+        sanction = services.member_ban(
+            actor=request.user, group=group, user=user, **validated(BanInput, request)
+        )
+        return Response(_sanction_data(sanction), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request, slug: str, user_id: int) -> Response:
+        group, user = self.target(request, slug, user_id)
+        services.sanction_lift(actor=request.user, group=group, user=user, kind=SanctionKind.BAN)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class KickView(_MemberView):
+    @extend_schema(request=RequiredReasonInput, responses={204: None})
+    def post(self, request: Request, slug: str, user_id: int) -> Response:
+        group, user = self.target(request, slug, user_id)
+        services.member_kick(
+            actor=request.user, group=group, user=user, **validated(RequiredReasonInput, request)
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SanctionListView(_ModerationView):
+    def get(self, request: Request, slug: str) -> Response:
+        group = access_group(user=request.user, slug=slug)
+        if not selectors.is_moderator(request.user, group):
+            raise PermissionDenied()
+        return Response([_sanction_data(s) for s in selectors.group_sanctions(group=group)])
+
+
+AUDIT_COLUMNS = [
+    "time",
+    "action",
+    "actor",
+    "target",
+    "group",
+    "message",
+    "thread",
+    "reason",
+    "before",
+    "after",
+]
+
+
+def _audit_row(entry) -> dict:
+    return {
+        "time": entry.created_at.isoformat(),
+        "action": entry.action,
+        "actor": entry.actor.display_name if entry.actor else "",
+        "target": entry.target_user.display_name if entry.target_user else "",
+        "group": entry.group.slug if entry.group else "",
+        "message": entry.message_id,
+        "thread": entry.thread_id,
+        "reason": entry.reason,
+        "before": entry.before,
+        "after": entry.after,
+    }
+
+
+class AuditLogView(_ModerationView):
+    """The library's moderation log, for its librarians (and staff). `?format=csv` exports it."""
+
+    def get(self, request: Request, slug: str) -> Response | HttpResponse:
+        library = library_get(slug=slug)
+        if not selectors.is_library_moderator(request.user, library.pk):
+            raise PermissionDenied()
+        query = AuditQueryInput(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        filters = dict(query.validated_data)
+        export = filters.pop("format") == "csv"
+        if "group" in filters:
+            filters["group_id"] = access_group(user=request.user, slug=filters.pop("group")).pk
+        if "user" in filters:
+            filters["user_id"] = filters.pop("user")
+        rows = [_audit_row(e) for e in selectors.audit_list(library_id=library.pk, **filters)[:5000]]
+        if not export:
+            return Response(rows)
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="moderation-{library.slug}.csv"'
+        writer = csv.DictWriter(response, fieldnames=AUDIT_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+        return response
