@@ -16,9 +16,10 @@ from rest_framework.views import APIView
 from backend.api import validated
 from backend.exceptions import ValidationFailed
 from groups.selectors import access_group
+from moderation.selectors import is_moderator
 
 from . import selectors, services
-from .events import message_payload, thread_payload
+from .events import message_payload, redact, thread_payload
 from .serializers import (
     EmojiInput,
     GroupEventsOut,
@@ -89,12 +90,13 @@ class GroupEventsView(APIView):
         catch_up = selectors.group_events_after(
             group=group, after_seq=group.last_seq if after_seq is None else after_seq
         )
+        moderator = is_moderator(request.user, group)
         return Response(
             {
                 "group": group.slug,
                 "last_seq": catch_up.last_seq,
                 "resync_required": catch_up.resync_required,
-                "events": catch_up.events,
+                "events": [redact(e, moderator=moderator) for e in catch_up.events],
             }
         )
 
@@ -113,19 +115,22 @@ class ThreadMessagesView(APIView):
     def get(self, request: Request, thread_id: int) -> Response:
         thread = selectors.access_thread(user=request.user, thread_id=thread_id)
         slug = thread.group.slug
+        full = is_moderator(request.user, thread.group)  # moderators see hidden text, marked
         after_seq = _after_seq(request)
         if after_seq is not None:
             limit = settings.KENNISCLOUD["CATCH_UP_LIMIT"]
             messages = selectors.messages_after(thread=thread, after_seq=after_seq, limit=limit)
             return Response(
                 {
-                    "results": [message_payload(m, group_slug=slug) for m in messages],
+                    "results": [message_payload(m, group_slug=slug, full=full) for m in messages],
                     "complete": len(messages) < limit,
                 }
             )
         paginator = MessagePagination()
         page = paginator.paginate_queryset(selectors.message_list(thread=thread), request, view=self)
-        return paginator.get_paginated_response([message_payload(m, group_slug=slug) for m in page])
+        return paginator.get_paginated_response(
+            [message_payload(m, group_slug=slug, full=full) for m in page]
+        )
 
     @extend_schema(request=MessagePostInput, responses={201: MessageOut, 200: MessageOut})
     def post(self, request: Request, thread_id: int) -> Response:
@@ -155,7 +160,8 @@ class MessageDetailView(APIView):
     @extend_schema(responses=MessageOut)
     def get(self, request: Request, message_id: int) -> Response:
         message = selectors.access_message(user=request.user, message_id=message_id)
-        return Response(message_payload(message, group_slug=message.group.slug))
+        full = is_moderator(request.user, message.group)
+        return Response(message_payload(message, group_slug=message.group.slug, full=full))
 
     @extend_schema(request=MessageBodyInput, responses=MessageOut)
     def patch(self, request: Request, message_id: int) -> Response:
