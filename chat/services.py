@@ -7,6 +7,7 @@ import math
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -323,3 +324,14 @@ def group_event_publish(*, group: Group, event_type: str, payload: dict) -> int:
     GroupEvent.objects.create(group=group, seq=seq, type=event_type, payload=payload)
     realtime.publish_on_commit(group.pk, {**payload, "type": event_type, "group": group.slug, "seq": seq})
     return seq
+
+
+def removed_messages_purge(*, older_than: timedelta) -> int:
+    """Erase the kept text of messages a moderator removed longer ago than `older_than` (the
+    appeal period). The tombstone stays. Returns how many were purged."""
+    cutoff = timezone.now() - older_than
+    return (
+        Message.objects.filter(removed_at__lt=cutoff)
+        .exclude(body="", html="")
+        .update(body="", html="")
+    )
