@@ -24,6 +24,8 @@ from .models import Action, AuditEntry, Sanction, SanctionKind, SlowMode
 from .selectors import active_sanction, can_moderate
 
 MSG_REASON_REQUIRED = _("Give a reason: the member will see it.")
+MSG_NOTHING_TO_CHANGE = _("Nothing to change: it is already so.")
+MSG_FUTURE = _("Choose a moment in the future.")
 
 
 def _ensure(actor: AnyUser, group: Group, action: str) -> None:
@@ -78,9 +80,9 @@ def _moderate_message(*, actor: AnyUser, message: Message, action: str, state: s
         raise ValidationFailed(fields={"reason": [str(MSG_REASON_REQUIRED)]})
     before = _state(message)
     if message.deleted_at is not None or before == "removed" or before == state:
-        raise ValidationFailed(fields={"id": [f"The message is already {before}."]})
+        raise ValidationFailed(fields={"id": [str(MSG_NOTHING_TO_CHANGE)]})
     if action == Action.UNHIDE and before != "hidden":
-        raise ValidationFailed(fields={"id": ["The message is not hidden."]})
+        raise ValidationFailed(fields={"id": [str(MSG_NOTHING_TO_CHANGE)]})
     with transaction.atomic():
         chat_services.message_set_moderation(message=message, state=state, reason=reason)
         _audit(
@@ -127,7 +129,7 @@ def message_pin(*, actor: AnyUser, message: Message, pinned: bool) -> Message:
     action = Action.PIN if pinned else Action.UNPIN
     _ensure(actor, message.group, action)
     if (message.pinned_at is not None) == pinned or message.deleted_at or message.removed_at:
-        raise ValidationFailed(fields={"id": ["Nothing to change."]})
+        raise ValidationFailed(fields={"id": [str(MSG_NOTHING_TO_CHANGE)]})
     chat_services.message_set_pinned(message=message, pinned=pinned)
     _audit(
         actor,
@@ -147,7 +149,7 @@ def thread_lock(*, actor: AnyUser, thread: Thread, locked: bool, reason: str = "
     action = Action.LOCK if locked else Action.UNLOCK
     _ensure(actor, thread.group, action)
     if (thread.locked_at is not None) == locked:
-        raise ValidationFailed(fields={"thread": ["Nothing to change."]})
+        raise ValidationFailed(fields={"thread": [str(MSG_NOTHING_TO_CHANGE)]})
     chat_services.thread_set_locked(thread=thread, locked=locked, by=actor)
     _audit(
         actor,
@@ -194,7 +196,7 @@ def _ensure_sanctionable(actor: AnyUser, group: Group, target: User, action: str
 def _ends_at(minutes: int | None, until: datetime | None) -> datetime | None:
     if until is not None:
         if until <= timezone.now():
-            raise ValidationFailed(fields={"until": ["Choose a moment in the future."]})
+            raise ValidationFailed(fields={"until": [str(MSG_FUTURE)]})
         return until
     return timezone.now() + timedelta(minutes=minutes) if minutes else None
 
