@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from backend import realtime
-from backend.exceptions import PermissionDenied, RateLimited
+from backend.exceptions import PermissionDenied, RateLimited, ValidationFailed
 from groups.models import Group
 from groups.selectors import ensure_can_post
 from groups.services import group_allocate_seq
@@ -29,6 +29,8 @@ from .errors import BodyEmpty, BodyTooLong, InvalidEmoji, MessageDeleted
 from .events import message_event, thread_event
 from .models import GroupEvent, Message, Reaction, ReadState, Thread
 from .selectors import thread_unread_counts
+
+MSG_CLIENT_ID_USED = _("This client_id was already used for a message in another conversation.")
 
 ALLOWED_EMOJI: tuple[str, ...] = ("👍", "❤️", "😂", "🎉", "🤔", "👀", "🙏", "💡")
 
@@ -114,6 +116,14 @@ def _existing(author: User, client_id: uuid.UUID) -> Message | None:
     )
 
 
+def _retried(existing: Message, thread: Thread) -> SendResult:
+    """A retry of a stored send. A client_id reused for another thread is a client bug — and must not
+    reveal a message from a thread the author may no longer see."""
+    if existing.thread_id != thread.pk:
+        raise ValidationFailed(fields={"client_id": [str(MSG_CLIENT_ID_USED)]})
+    return SendResult(existing, created=False)
+
+
 def message_send(*, author: User, thread: Thread, body: str, client_id: uuid.UUID) -> SendResult:
     """Store a message and broadcast `message.created` after commit.
 
@@ -122,11 +132,12 @@ def message_send(*, author: User, thread: Thread, body: str, client_id: uuid.UUI
     """
     existing = _existing(author, client_id)
     if existing is not None:
-        return SendResult(existing, created=False)
+        return _retried(existing, thread)
     group = thread.group
     ensure_may_send(author=author, group=group, thread=thread, new_message=True)
     body = _clean_body(body)
     check_rate_limit(user=author)
+    html = markdown.render(body)  # before taking the group lock: rendering can take a while
     try:
         with transaction.atomic():
             seq = group_allocate_seq(group_id=group.pk)
@@ -134,13 +145,13 @@ def message_send(*, author: User, thread: Thread, body: str, client_id: uuid.UUI
             existing = _existing(author, client_id)
             if existing is not None:
                 transaction.set_rollback(True)
-                return SendResult(existing, created=False)
+                return _retried(existing, thread)
             message = Message.objects.create(
                 group=group,
                 thread=thread,
                 author=author,
                 body=body,
-                html=markdown.render(body),
+                html=html,
                 client_id=client_id,
                 seq=seq,
             )
@@ -156,8 +167,15 @@ def message_send(*, author: User, thread: Thread, body: str, client_id: uuid.UUI
         existing = _existing(author, client_id)
         if existing is None:
             raise
-        return SendResult(existing, created=False)
+        return _retried(existing, thread)
     return SendResult(message, created=True)
+
+
+def message_lock(message: Message) -> Message:
+    """The message as it is now, row-locked until the transaction ends: every change to an existing
+    message decides on, and renders from, this fresh copy — never from one fetched earlier (a
+    reaction racing a delete must not bring the deleted text back)."""
+    return Message.objects.select_for_update().select_related("group", "author", "thread").get(pk=message.pk)
 
 
 def _own_live_message(*, actor: User, message: Message) -> None:
@@ -170,6 +188,7 @@ def _own_live_message(*, actor: User, message: Message) -> None:
 @transaction.atomic
 def message_edit(*, actor: User, message: Message, body: str) -> Message:
     """Authors edit their own messages. Precondition: `message` came from access_message."""
+    message = message_lock(message)
     _own_live_message(actor=actor, message=message)
     ensure_may_send(author=actor, group=message.group)
     body = _clean_body(body)
@@ -187,6 +206,7 @@ def message_edit(*, actor: User, message: Message, body: str) -> Message:
 @transaction.atomic
 def message_delete(*, actor: User, message: Message) -> Message:
     """Authors delete their own messages; a tombstone stays in place."""
+    message = message_lock(message)
     _own_live_message(actor=actor, message=message)
     message.deleted_at = timezone.now()
     message.save(update_fields=["deleted_at"])
@@ -199,10 +219,11 @@ def message_delete(*, actor: User, message: Message) -> Message:
 def _react(*, actor: User, message: Message, emoji: str, add: bool) -> Message:
     if emoji not in ALLOWED_EMOJI:
         raise InvalidEmoji()
-    if message.deleted_at is not None:
-        raise MessageDeleted()
     ensure_may_send(author=actor, group=message.group)
     with transaction.atomic():
+        message = message_lock(message)
+        if message.deleted_at is not None or message.removed_at is not None:
+            raise MessageDeleted()
         if add:
             _reaction, changed = Reaction.objects.get_or_create(message=message, user=actor, emoji=emoji)
         else:
@@ -225,7 +246,12 @@ def reaction_remove(*, actor: User, message: Message, emoji: str) -> Message:
 def thread_create(
     *, actor: User, group: Group, title: str, body: str = "", client_id: uuid.UUID | None = None
 ) -> Thread:
-    """Start a thread, optionally with a first message. Precondition: `group` from access_group."""
+    """Start a thread, optionally with a first message. Precondition: `group` from access_group.
+    A retry with the first message's `client_id` returns the thread it already made."""
+    if client_id is not None and body.strip():
+        existing = _existing(actor, client_id)
+        if existing is not None and existing.group_id == group.pk:
+            return existing.thread
     ensure_may_send(author=actor, group=group, new_message=True)
     title = title.strip()
     if body.strip():
@@ -330,8 +356,4 @@ def removed_messages_purge(*, older_than: timedelta) -> int:
     """Erase the kept text of messages a moderator removed longer ago than `older_than` (the
     appeal period). The tombstone stays. Returns how many were purged."""
     cutoff = timezone.now() - older_than
-    return (
-        Message.objects.filter(removed_at__lt=cutoff)
-        .exclude(body="", html="")
-        .update(body="", html="")
-    )
+    return Message.objects.filter(removed_at__lt=cutoff).exclude(body="", html="").update(body="", html="")

@@ -78,12 +78,12 @@ def _moderate_message(*, actor: AnyUser, message: Message, action: str, state: s
     _ensure(actor, group, action)
     if action in (Action.HIDE, Action.REMOVE) and not reason.strip():
         raise ValidationFailed(fields={"reason": [str(MSG_REASON_REQUIRED)]})
-    before = _state(message)
-    if message.deleted_at is not None or before == "removed" or before == state:
-        raise ValidationFailed(fields={"id": [str(MSG_NOTHING_TO_CHANGE)]})
-    if action == Action.UNHIDE and before != "hidden":
-        raise ValidationFailed(fields={"id": [str(MSG_NOTHING_TO_CHANGE)]})
     with transaction.atomic():
+        message = chat_services.message_lock(message)
+        before = _state(message)
+        unchanged = before == state or (action == Action.UNHIDE and before != "hidden")
+        if message.deleted_at is not None or before == "removed" or unchanged:
+            raise ValidationFailed(fields={"id": [str(MSG_NOTHING_TO_CHANGE)]})
         chat_services.message_set_moderation(message=message, state=state, reason=reason)
         _audit(
             actor,
@@ -128,6 +128,7 @@ def message_remove(*, actor: AnyUser, message: Message, reason: str) -> Message:
 def message_pin(*, actor: AnyUser, message: Message, pinned: bool) -> Message:
     action = Action.PIN if pinned else Action.UNPIN
     _ensure(actor, message.group, action)
+    message = chat_services.message_lock(message)
     if (message.pinned_at is not None) == pinned or message.deleted_at or message.removed_at:
         raise ValidationFailed(fields={"id": [str(MSG_NOTHING_TO_CHANGE)]})
     chat_services.message_set_pinned(message=message, pinned=pinned)
