@@ -1,19 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { RealtimeClient, socketUrl, type OutboxUpdate } from './client';
-import { created, FakeSocket, FakeTimers } from './testing';
+import { socketUrl, type OutboxUpdate } from './client';
+import { created, fakeClient, FakeSocket } from './testing';
 
 const G = 'energie-klimaat';
 
 function setup(opts: { random?: () => number } = {}) {
-  FakeSocket.reset();
-  const timers = new FakeTimers();
-  let n = 0;
-  const client = new RealtimeClient({
-    url: () => 'ws://test/ws/?lang=nl',
-    WebSocket: FakeSocket,
-    timers,
+  const { client, timers } = fakeClient({
     random: opts.random ?? (() => 0.5),
-    uuid: () => `cid-${++n}`,
     backoff: { baseMs: 500, capMs: 15_000 },
     gapMs: 1000,
     pingIntervalMs: 25_000,
@@ -151,7 +144,7 @@ describe('RealtimeClient subscriptions and sequence numbers', () => {
     const seen: number[] = [];
     client.on('message.created', (e) => seen.push(e.seq));
     client.subscribe(G, 41);
-    expect(ws.sent).toEqual([{ type: 'subscribe', group: G, after_seq: 41 }]);
+    expect(ws.sent).toEqual([{ type: 'subscribe', group: G, after_seq: 41, ref: 'subscribe:1' }]);
     ws.receive(created(42));
     ws.receive(created(42));
     ws.receive(created(43));
@@ -168,8 +161,8 @@ describe('RealtimeClient subscriptions and sequence numbers', () => {
     ws.receive(created(45));
     timers.advance(1000);
     expect(ws.framesOfType('subscribe')).toEqual([
-      { type: 'subscribe', group: G, after_seq: 41 },
-      { type: 'subscribe', group: G, after_seq: 42 },
+      { type: 'subscribe', group: G, after_seq: 41, ref: 'subscribe:1' },
+      { type: 'subscribe', group: G, after_seq: 42, ref: 'subscribe:1' },
     ]);
     ws.receive(created(43));
     ws.receive(created(44));
@@ -190,8 +183,8 @@ describe('RealtimeClient subscriptions and sequence numbers', () => {
     expect(ws2).not.toBe(ws);
     ws2.open();
     expect(ws2.framesOfType('subscribe')).toEqual([
-      { type: 'subscribe', group: G, after_seq: 42 },
-      { type: 'subscribe', group: 'boeken', after_seq: 7 },
+      { type: 'subscribe', group: G, after_seq: 42, ref: 'subscribe:1' },
+      { type: 'subscribe', group: 'boeken', after_seq: 7, ref: 'subscribe:2' },
     ]);
   });
 
@@ -206,7 +199,7 @@ describe('RealtimeClient subscriptions and sequence numbers', () => {
     ws.serverClose(1006);
     timers.advance(15_000);
     FakeSocket.latest().open();
-    expect(FakeSocket.latest().framesOfType('subscribe')).toEqual([{ type: 'subscribe', group: G, after_seq: 1 }]);
+    expect(FakeSocket.latest().framesOfType('subscribe')).toEqual([{ type: 'subscribe', group: G, after_seq: 1, ref: 'subscribe:1' }]);
   });
 
   it('queues subscriptions made while disconnected until the socket opens', () => {
@@ -216,7 +209,7 @@ describe('RealtimeClient subscriptions and sequence numbers', () => {
     const ws = FakeSocket.latest();
     expect(ws.sent).toEqual([]);
     ws.open();
-    expect(ws.sent).toEqual([{ type: 'subscribe', group: G, after_seq: 5 }]);
+    expect(ws.sent).toEqual([{ type: 'subscribe', group: G, after_seq: 5, ref: 'subscribe:1' }]);
   });
 
   it('on resync_required emits it and ignores the group until subscribed again', () => {
@@ -231,7 +224,7 @@ describe('RealtimeClient subscriptions and sequence numbers', () => {
     ws.receive(created(1531));
     expect(seen).toEqual([]);
     client.subscribe(G, 1530);
-    expect(ws.framesOfType('subscribe').at(-1)).toEqual({ type: 'subscribe', group: G, after_seq: 1530 });
+    expect(ws.framesOfType('subscribe').at(-1)).toEqual({ type: 'subscribe', group: G, after_seq: 1530, ref: 'subscribe:1' });
     ws.receive(created(1531));
     expect(seen).toEqual([1531]);
   });
@@ -361,10 +354,10 @@ describe('RealtimeClient outgoing messages', () => {
     expect(client.edit(311, 'x')).toBe(true);
     expect(client.delete(311)).toBe(true);
     expect(ws.sent.slice(-4)).toEqual([
-      { type: 'read', thread: 12, seq: 57 },
-      { type: 'reaction.add', id: 311, emoji: '👍' },
-      { type: 'message.edit', id: 311, body: 'x' },
-      { type: 'message.delete', id: 311 },
+      { type: 'read', thread: 12, seq: 57, ref: 'read:12' },
+      { type: 'reaction.add', id: 311, emoji: '👍', ref: 'reaction:311' },
+      { type: 'message.edit', id: 311, body: 'x', ref: 'edit:311' },
+      { type: 'message.delete', id: 311, ref: 'delete:311' },
     ]);
     ws.serverClose(1006);
     expect(client.read(12, 58)).toBe(false);
@@ -385,5 +378,27 @@ describe('RealtimeClient outgoing messages', () => {
     off();
     ws.receive({ type: 'error', code: 'not_found', detail: 'Niet gevonden' });
     expect(got).toEqual(['presence:1', 'typing:Anouk', 'unread:0', 'error:not_found']);
+  });
+
+  it('gives error frames the action their ref names', () => {
+    const { client, ws } = connected();
+    const targets: unknown[] = [];
+    client.on('error', (f) => targets.push(f.target));
+    client.subscribe('boeken', null);
+    client.subscribe(G, 41);
+    client.delete(311);
+    const [boeken, energie] = ws.framesOfType('subscribe').map((f) => f.ref);
+    for (const ref of [boeken, energie, 'delete:311', 'read:12', 'subscribe:9', 'iets-anders', undefined]) {
+      ws.receive({ type: 'error', code: 'not_found', detail: 'Niet gevonden', ...(ref === undefined ? {} : { ref }) });
+    }
+    expect(targets).toEqual([
+      { action: 'subscribe', group: 'boeken' },
+      { action: 'subscribe', group: G },
+      { action: 'delete', message: 311 },
+      { action: 'read', thread: 12 },
+      null,
+      null,
+      null,
+    ]);
   });
 });

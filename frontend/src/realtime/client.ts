@@ -6,6 +6,7 @@ import {
   type ErrorFrame,
   type ServerFrame,
 } from './protocol';
+import { Refs, type RefTarget } from './refs';
 import { Sequencer } from './sequencer';
 import { browserTimers, type Timers } from './timers';
 
@@ -46,8 +47,14 @@ export interface OutboxUpdate {
   error?: Pick<ErrorFrame, 'code' | 'detail' | 'retry_after'>;
 }
 
+/** An `error` frame and, when its `ref` is one of ours, the action it answers. */
+export interface RealtimeError extends ErrorFrame {
+  target: RefTarget | null;
+}
+
 type FrameMap = { [F in ServerFrame as F['type']]: F };
-export type RealtimeEventMap = FrameMap & {
+export type RealtimeEventMap = Omit<FrameMap, 'error'> & {
+  error: RealtimeError;
   status: { status: ConnectionStatus };
   outbox: OutboxUpdate;
   auth_required: Record<string, never>;
@@ -88,6 +95,7 @@ export class RealtimeClient {
   private readonly handlers = new Map<RealtimeEventType, Set<Handler<never>>>();
   private readonly outbox = new Map<string, OutboxEntry>();
   private readonly lastTyping = new Map<number, number>();
+  private readonly refs = new Refs();
   private readonly pingIntervalMs: number;
   private readonly deadAfterMs: number;
   private readonly sendTimeoutMs: number;
@@ -118,7 +126,7 @@ export class RealtimeClient {
         }
         this.emit(event.type, event as never);
       },
-      requestCatchUp: (group, afterSeq) => this.sendFrame({ type: 'subscribe', group, after_seq: afterSeq }),
+      requestCatchUp: (group, afterSeq) => this.sendSubscribe(group, afterSeq),
     });
   }
 
@@ -223,9 +231,7 @@ export class RealtimeClient {
     this.backoff.reset();
     this.lastReceived = this.timers.now();
     this.setStatus('open');
-    for (const { group, last } of this.sequencer.active()) {
-      this.sendFrame(last === null ? { type: 'subscribe', group } : { type: 'subscribe', group, after_seq: last });
-    }
+    for (const { group, last } of this.sequencer.active()) this.sendSubscribe(group, last);
     for (const entry of this.outbox.values()) {
       if (entry.state === 'pending') {
         this.armSendTimer(entry);
@@ -312,7 +318,8 @@ export class RealtimeClient {
         break;
       case 'error':
         if (frame.client_id) this.fail(frame.client_id, frame);
-        break;
+        this.emit('error', { ...frame, target: this.refs.resolve(frame.ref) });
+        return;
       case 'subscribed':
         this.sequencer.subscribed(frame.group, frame.last_seq);
         break;
@@ -340,7 +347,12 @@ export class RealtimeClient {
     if (this.sequencer.isActive(group)) return;
     const last = afterSeq ?? null;
     this.sequencer.track(group, last);
-    this.sendFrame(last === null ? { type: 'subscribe', group } : { type: 'subscribe', group, after_seq: last });
+    this.sendSubscribe(group, last);
+  }
+
+  private sendSubscribe(group: string, afterSeq: number | null): void {
+    const ref = this.refs.make({ action: 'subscribe', group });
+    this.sendFrame(afterSeq === null ? { type: 'subscribe', group, ref } : { type: 'subscribe', group, after_seq: afterSeq, ref });
   }
 
   unsubscribe(group: string): void {
@@ -426,22 +438,24 @@ export class RealtimeClient {
   }
 
   // ---------------------------------------------------------------- other actions
-  // Each returns false when the socket is down, so the caller can fall back to REST.
+  // Each returns false when the socket is down, so the caller can fall back to REST. Each frame
+  // carries a ref, so an error it causes reaches the 'error' handlers with its `target`.
 
   edit(id: number, body: string): boolean {
-    return this.sendFrame({ type: 'message.edit', id, body });
+    return this.sendFrame({ type: 'message.edit', id, body, ref: this.refs.make({ action: 'edit', message: id }) });
   }
 
   delete(id: number): boolean {
-    return this.sendFrame({ type: 'message.delete', id });
+    return this.sendFrame({ type: 'message.delete', id, ref: this.refs.make({ action: 'delete', message: id }) });
   }
 
   react(id: number, emoji: string, add: boolean): boolean {
-    return this.sendFrame({ type: add ? 'reaction.add' : 'reaction.remove', id, emoji });
+    const ref = this.refs.make({ action: 'reaction', message: id });
+    return this.sendFrame({ type: add ? 'reaction.add' : 'reaction.remove', id, emoji, ref });
   }
 
   read(thread: number, seq: number): boolean {
-    return this.sendFrame({ type: 'read', thread, seq });
+    return this.sendFrame({ type: 'read', thread, seq, ref: this.refs.make({ action: 'read', thread }) });
   }
 
   /** Tell others we are typing; throttled to one frame per thread per 3 s. */

@@ -2,7 +2,8 @@
 import type { Message, Thread, UserRef } from '../api/types';
 
 // ---- client → server ----
-export type ClientFrame =
+// Any frame may carry a `ref` (≤ 64 characters) that an `error` frame caused by it repeats.
+export type ClientFrame = (
   | { type: 'subscribe'; group: string; after_seq?: number }
   | { type: 'unsubscribe'; group: string }
   | { type: 'message.send'; thread: number; body: string; client_id: string }
@@ -12,7 +13,8 @@ export type ClientFrame =
   | { type: 'reaction.remove'; id: number; emoji: string }
   | { type: 'typing'; thread: number }
   | { type: 'read'; thread: number; seq: number }
-  | { type: 'ping' };
+  | { type: 'ping' }
+) & { ref?: string };
 
 // ---- server → client: events that carry a group sequence number ----
 export type MessageEventType = 'message.created' | 'message.edited' | 'message.deleted' | 'reaction.changed';
@@ -96,7 +98,10 @@ export interface ErrorFrame {
   detail: string;
   fields?: Record<string, string[]>;
   retry_after?: number;
+  /** The `client_id` of the `message.send` that failed. */
   client_id?: string;
+  /** The `ref` of the frame that caused the error. */
+  ref?: string;
 }
 export interface PongFrame {
   type: 'pong';

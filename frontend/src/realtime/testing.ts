@@ -1,7 +1,7 @@
 // Test doubles for the realtime client: a manual clock and a scriptable WebSocket.
+import { RealtimeClient, type RealtimeOptions, type WebSocketLike } from './client';
 import type { ServerFrame } from './protocol';
 import type { Timers } from './timers';
-import type { WebSocketLike } from './client';
 
 export class FakeTimers implements Timers {
   private time = 0;
@@ -106,6 +106,22 @@ export class FakeSocket implements WebSocketLike {
   framesOfType(type: string): Record<string, unknown>[] {
     return this.sent.filter((f) => f.type === type);
   }
+}
+
+/** A client on fake sockets and a fake clock (no socket yet), with uuids `cid-1`, `cid-2`, … */
+export function fakeClient(opts: Partial<RealtimeOptions> = {}): { client: RealtimeClient; timers: FakeTimers } {
+  FakeSocket.reset();
+  const timers = new FakeTimers();
+  let n = 0;
+  const client = new RealtimeClient({
+    url: () => 'ws://test/ws/?lang=nl',
+    WebSocket: FakeSocket,
+    timers,
+    random: () => 0.5,
+    uuid: () => `cid-${++n}`,
+    ...opts,
+  });
+  return { client, timers };
 }
 
 import type { Message } from '../api/types';

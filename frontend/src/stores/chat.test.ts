@@ -1,22 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { RealtimeClient } from '../realtime/client';
-import { created, FakeSocket, FakeTimers } from '../realtime/testing';
+import { created, fakeClient, FakeSocket } from '../realtime/testing';
 import { ChatStore } from './chat.svelte';
 
 const G = 'energie-klimaat';
 const me = { id: 9, display_name: 'Bram' };
 
 function setup() {
-  FakeSocket.reset();
-  const timers = new FakeTimers();
-  let n = 0;
-  const rt = new RealtimeClient({
-    url: () => 'ws://test/ws/',
-    WebSocket: FakeSocket,
-    timers,
-    random: () => 0.5,
-    uuid: () => `cid-${++n}`,
-  });
+  const { client: rt, timers } = fakeClient();
   const reads: number[] = [];
   const chat = new ChatStore({
     rt,
@@ -81,6 +71,6 @@ describe('ChatStore with the realtime client', () => {
     const { chat, ws } = setup();
     chat.current = 12;
     ws.receive(created(42, { thread: 12 }));
-    expect(ws.framesOfType('read')).toEqual([{ type: 'read', thread: 12, seq: 42 }]);
+    expect(ws.framesOfType('read')).toEqual([{ type: 'read', thread: 12, seq: 42, ref: 'read:12' }]);
   });
 });
