@@ -32,7 +32,14 @@ from moderation.frames import MODERATION_FRAMES
 
 from . import presence, serializers, services
 from .events import redact
-from .selectors import CatchUp, access_group_live, access_message, access_thread, group_events_after
+from .selectors import (
+    CatchUp,
+    access_group_live,
+    access_message,
+    access_thread,
+    group_events_after,
+    visible_group_seqs,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -169,7 +176,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
             )
         try:
             frame = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+            # Lone UTF-16 surrogates parse, but can be neither stored nor sent back.
+            json.dumps(frame, ensure_ascii=False).encode("utf-8")
+        except (ValueError, UnicodeError, RecursionError):
             frame = None
         if not isinstance(frame, dict):
             self._count_bad_frame()
@@ -281,9 +290,22 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self._call(_read, **data)
 
     async def on_ping(self, data: dict[str, Any]) -> None:
-        for group_id, subscription in self.subscriptions.items():
-            # Re-joining refreshes channels-redis group_expiry, so long-lived sockets never lapse.
+        """Keep-alive, and the safety net under the channel layer: re-join channel groups (so
+        channels-redis group_expiry never lapses), drop groups the user may no longer see even if a
+        revocation message was lost, and fill any trailing event the layer dropped."""
+        await realtime.join_user(self.channel_name, self.user.pk)
+        seqs = await self._call(visible_group_seqs, group_ids=list(self.subscriptions))
+        for group_id in list(self.subscriptions):
+            if group_id not in seqs:
+                await self._end_subscription(group_id, reason="removed")
+                continue
+            subscription = self.subscriptions[group_id]
             await realtime.join_group(self.channel_name, group_id)
+            if seqs[group_id] > subscription.last_seq:
+                catch_up = await self._call_db(
+                    group_events_after, group=subscription.group, after_seq=subscription.last_seq
+                )
+                await self._deliver_catch_up(group_id, catch_up)
             if await presence.touch(group_id, self.user.pk, self.channel_name):
                 await self._presence(subscription.group, broadcast=True)
         await self._send_frame({"type": "pong"})

@@ -28,6 +28,13 @@ def access_group_live(*, user: AnyUser, slug: str) -> tuple[Group, bool]:
     return group, is_moderator(user, group)
 
 
+def visible_group_seqs(*, user: AnyUser, group_ids: list[int]) -> dict[int, int]:
+    """Of these groups, those the user may still see, with their current last seq — one query."""
+    if not group_ids:
+        return {}
+    return dict(Group.objects.filter(visible_groups_q(user), pk__in=group_ids).values_list("pk", "last_seq"))
+
+
 def access_thread(*, user: AnyUser, thread_id: int) -> Thread:
     thread = (
         Thread.objects.select_related("group", "created_by")
