@@ -37,3 +37,17 @@ class GroupAdmin(admin.ModelAdmin):
     # Visibility changes go through groups.services.group_update, which re-checks open sockets.
     readonly_fields = ["visibility", "last_seq", "invite_code", "created_at"]
     inlines = [MembershipInline]
+    EDITABLE = ["name", "description", "themes"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Sockets and clients know a group by slug and library: those never change after creation.
+        return [*self.readonly_fields, "slug", "library"] if obj else self.readonly_fields
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            # Only the edited columns: a full save would write back a stale `last_seq`.
+            fields = [f for f in self.EDITABLE if f in form.changed_data]
+            if fields:
+                obj.save(update_fields=fields)
+        else:
+            super().save_model(request, obj, form, change)
