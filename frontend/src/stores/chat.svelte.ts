@@ -9,7 +9,7 @@ import {
   removeReactionRest,
 } from '../api/endpoints';
 import type { Message, Thread, UserRef } from '../api/types';
-import type { OutboxUpdate, RealtimeClient } from '../realtime/client';
+import type { OutboxUpdate, RealtimeClient, RealtimeError } from '../realtime/client';
 import type { MessageEvent } from '../realtime/protocol';
 import { MessageStore, type ChatMessage } from './messages';
 
@@ -40,6 +40,8 @@ export class ThreadView {
   loadingOlder = $state(false);
   /** Where the "Nieuwe berichten" divider goes, fixed when the thread is opened. */
   firstUnreadSeq = $state<number | null>(null);
+  /** Why the last edit, delete or reaction of a message failed, by message id (shown with the message). */
+  actionErrors = $state<Record<number, string>>({});
   /** Cached data may have missed changes while the group was not followed. */
   stale = false;
   readSeq = 0;
@@ -72,7 +74,7 @@ export function firstUnreadSeq(messages: readonly Message[], unread: number, myI
 export class ChatStore {
   /** The thread the user is looking at. */
   current = $state<number | null>(null);
-  /** An error to show on the thread page (actions without their own place to report). */
+  /** An error to show on the thread page (errors without their own place to report). */
   notice = $state<string | null>(null);
 
   private readonly views = new Map<number, ThreadView>();
@@ -236,21 +238,51 @@ export class ChatStore {
 
   async edit(id: number, messageId: number, body: string): Promise<boolean> {
     if (!body.trim() || body.length > MAX_BODY_CHARS) return false;
+    this.dismissError(id, messageId);
     if (this.deps.rt.edit(messageId, body)) return true;
-    return this.restAction(id, () => editMessageRest(messageId, body));
+    return this.restAction(id, messageId, () => editMessageRest(messageId, body));
   }
 
   async remove(id: number, messageId: number): Promise<boolean> {
+    this.dismissError(id, messageId);
     if (this.deps.rt.delete(messageId)) return true;
-    return this.restAction(id, () => deleteMessageRest(messageId));
+    return this.restAction(id, messageId, () => deleteMessageRest(messageId));
   }
 
   async toggleReaction(id: number, message: ChatMessage, emoji: string): Promise<void> {
     const me = this.deps.me();
     if (!me || !message.id) return;
+    this.dismissError(id, message.id);
     const mine = message.reactions.some((r) => r.emoji === emoji && r.users.includes(me.id));
     if (this.deps.rt.react(message.id, emoji, !mine)) return;
-    await this.restAction(id, () => (mine ? removeReactionRest(message.id, emoji) : addReactionRest(message.id, emoji)));
+    await this.restAction(id, message.id, () => (mine ? removeReactionRest(message.id, emoji) : addReactionRest(message.id, emoji)));
+  }
+
+  /** Hides the error shown with a message. */
+  dismissError(id: number, messageId: number): void {
+    const v = this.views.get(id);
+    if (v && messageId in v.actionErrors) delete v.actionErrors[messageId];
+  }
+
+  /**
+   * An `error` frame that is not about a send (those fail their message). An edit, delete or
+   * reaction error goes to its message, a read error to its thread's page if that is open; any
+   * other error, or one whose message is not loaded, becomes the open thread page's notice.
+   */
+  onError(e: RealtimeError): void {
+    if (e.client_id) return;
+    const text = e.detail || e.code;
+    const target = e.target;
+    if (target && 'message' in target) {
+      const v = [...this.views.values()].find((view) => view.store.get(target.message));
+      if (v) {
+        v.actionErrors[target.message] = text;
+        return;
+      }
+    } else if (target?.action === 'read' && this.current !== target.thread) {
+      return;
+    }
+    if (this.current !== null) this.notice = text;
   }
 
   typing(id: number): void {
@@ -269,7 +301,7 @@ export class ChatStore {
     this.deps.onRead(group, id);
   }
 
-  private async restAction(id: number, call: () => Promise<unknown>): Promise<boolean> {
+  private async restAction(id: number, messageId: number, call: () => Promise<unknown>): Promise<boolean> {
     try {
       const result = await call();
       const v = this.views.get(id);
@@ -279,7 +311,10 @@ export class ChatStore {
       }
       return true;
     } catch (err) {
-      this.notice = err instanceof ApiError ? err.messages().join(' ') || err.code : String(err);
+      const text = err instanceof ApiError ? err.messages().join(' ') || err.code : String(err);
+      const v = this.views.get(id);
+      if (v) v.actionErrors[messageId] = text;
+      else this.notice = text;
       return false;
     }
   }

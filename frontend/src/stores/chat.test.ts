@@ -1,6 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { ApiError } from '../api/client';
 import { created, fakeClient, FakeSocket } from '../realtime/testing';
 import { ChatStore } from './chat.svelte';
+
+vi.mock('../api/endpoints', async (original) => ({
+  ...(await original<typeof import('../api/endpoints')>()),
+  deleteMessageRest: vi.fn(() => Promise.reject(new ApiError(403, { code: 'permission_denied', detail: 'Niet toegestaan.' }))),
+}));
 
 const G = 'energie-klimaat';
 const me = { id: 9, display_name: 'Bram' };
@@ -20,6 +26,7 @@ function setup() {
   });
   rt.on('outbox', (u) => chat.onOutbox(u));
   rt.on('message.created', (e) => chat.onMessageEvent(e));
+  rt.on('error', (e) => chat.onError(e));
   const view = chat.viewFor(12);
   view.thread = {
     id: 12,
@@ -55,6 +62,7 @@ describe('ChatStore with the realtime client', () => {
     chat.send(12, 'Hallo');
     ws.receive({ type: 'error', code: 'rate_limited', detail: 'Te snel.', retry_after: 4, client_id: 'cid-1' });
     expect(view.messages[0]).toMatchObject({ state: 'failed', body: 'Hallo', error: { code: 'rate_limited' } });
+    expect(chat.notice).toBeNull();
     chat.retry(12, 'cid-1');
     expect(view.messages[0].state).toBe('pending');
     expect(ws.framesOfType('message.send').map((f) => f.client_id)).toEqual(['cid-1', 'cid-1']);
@@ -72,5 +80,67 @@ describe('ChatStore with the realtime client', () => {
     chat.current = 12;
     ws.receive(created(42, { thread: 12 }));
     expect(ws.framesOfType('read')).toEqual([{ type: 'read', thread: 12, seq: 42, ref: 'read:12' }]);
+  });
+});
+
+describe('ChatStore: errors of edit, delete, reaction and read', () => {
+  function withMessage() {
+    const s = setup();
+    s.chat.current = 12;
+    s.ws.receive(created(42, { thread: 12, author: me }));
+    return s;
+  }
+  const refused = (ref?: string) => ({ type: 'error', code: 'permission_denied', detail: 'Niet toegestaan.', ...(ref ? { ref } : {}) });
+
+  it('shows an error next to the message whose action caused it, not as a notice', async () => {
+    const { chat, view, ws } = withMessage();
+    await chat.remove(12, 42);
+    expect(ws.framesOfType('message.delete')).toEqual([{ type: 'message.delete', id: 42, ref: 'delete:42' }]);
+    ws.receive(refused('delete:42'));
+    expect(view.actionErrors).toEqual({ 42: 'Niet toegestaan.' });
+    expect(chat.notice).toBeNull();
+
+    // The next action on the message clears it; its own error takes the place.
+    await chat.toggleReaction(12, view.messages[0], '👍');
+    expect(view.actionErrors).toEqual({});
+    ws.receive({ type: 'error', code: 'invalid_emoji', detail: 'Die emoji kan niet.', ref: 'reaction:42' });
+    expect(view.actionErrors).toEqual({ 42: 'Die emoji kan niet.' });
+    chat.dismissError(12, 42);
+    expect(view.actionErrors).toEqual({});
+
+    await chat.edit(12, 42, 'Nieuw');
+    ws.receive({ type: 'error', code: 'message_deleted', detail: '', ref: 'edit:42' });
+    expect(view.actionErrors).toEqual({ 42: 'message_deleted' });
+    expect(chat.notice).toBeNull();
+  });
+
+  it('shows a REST fallback error next to its message too', async () => {
+    const { chat, view, ws } = withMessage();
+    ws.serverClose(1006);
+    expect(await chat.remove(12, 42)).toBe(false);
+    expect(view.actionErrors).toEqual({ 42: 'Niet toegestaan.' });
+    expect(chat.notice).toBeNull();
+  });
+
+  it('keeps the notice for errors without a ref of ours, or whose message is not loaded', () => {
+    const { chat, view, ws } = withMessage();
+    for (const ref of [undefined, 'iets-anders', 'delete:999']) {
+      chat.notice = null;
+      ws.receive(refused(ref));
+      expect(chat.notice, String(ref)).toBe('Niet toegestaan.');
+    }
+    expect(view.actionErrors).toEqual({});
+    chat.notice = null;
+    chat.current = null;
+    ws.receive(refused());
+    expect(chat.notice).toBeNull();
+  });
+
+  it("shows a read error only on its own thread's page", () => {
+    const { chat, ws } = withMessage();
+    ws.receive(refused('read:13'));
+    expect(chat.notice).toBeNull();
+    ws.receive(refused('read:12'));
+    expect(chat.notice).toBe('Niet toegestaan.');
   });
 });

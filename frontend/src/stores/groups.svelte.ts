@@ -1,7 +1,7 @@
 import { ApiError } from '../api/client';
 import { getGroup, joinGroup, leaveGroup, listGroups } from '../api/endpoints';
 import type { Group } from '../api/types';
-import type { RealtimeClient } from '../realtime/client';
+import type { RealtimeClient, RealtimeError } from '../realtime/client';
 
 export type LoadStatus = 'idle' | 'loading' | 'loaded' | 'error';
 
@@ -19,6 +19,8 @@ export class GroupsStore {
   actionError = $state<Record<string, { code: string; text: string }>>({});
   /** Groups that turned invisible to us while we had them (left or removed from a closed group). */
   gone = $state<Record<string, true>>({});
+  /** Why the socket refused to follow a group (the server's text), until a subscribe succeeds. */
+  liveError = $state<Record<string, string>>({});
   /** Whether the socket may be used (signed in). */
   live = false;
 
@@ -79,7 +81,24 @@ export class GroupsStore {
   /** Subscribes every wanted group not yet followed, from the `last_seq` its REST data reflects. */
   syncSubscriptions(): void {
     if (!this.live) return;
-    for (const g of this.list) if (this.wanted(g.slug) && !this.rt.isSubscribed(g.slug)) this.rt.subscribe(g.slug, g.last_seq);
+    for (const g of this.list) if (this.wanted(g.slug) && !this.rt.isSubscribed(g.slug)) this.follow(g.slug, g.last_seq);
+  }
+
+  private follow(slug: string, lastSeq: number | null): void {
+    delete this.liveError[slug];
+    this.rt.subscribe(slug, lastSeq);
+  }
+
+  /** Takes the `error` frames that answer a subscribe (the pages of the group show them); false for others. */
+  onError(e: RealtimeError): boolean {
+    if (e.target?.action !== 'subscribe') return false;
+    this.liveError[e.target.group] = e.detail || e.code;
+    return true;
+  }
+
+  /** The socket follows the group (again). */
+  onSubscribed(slug: string): void {
+    delete this.liveError[slug];
   }
 
   /**
@@ -95,7 +114,7 @@ export class GroupsStore {
     // Fresh detail, so `last_seq` is current when we subscribe from it.
     const group = await this.refresh(slug);
     if (this.wanted(slug) && !this.rt.isSubscribed(slug)) {
-      this.rt.subscribe(slug, group.last_seq);
+      this.follow(slug, group.last_seq);
       return { group, fresh: true };
     }
     return { group, fresh: false };
@@ -148,7 +167,7 @@ export class GroupsStore {
     try {
       const result = await action();
       if (this.wanted(slug)) {
-        if (!this.rt.isSubscribed(slug)) this.rt.subscribe(slug, this.get(slug)?.last_seq ?? null);
+        if (!this.rt.isSubscribed(slug)) this.follow(slug, this.get(slug)?.last_seq ?? null);
       } else if (this.rt.isSubscribed(slug)) {
         this.rt.unsubscribe(slug);
       }
@@ -178,6 +197,7 @@ export class GroupsStore {
     this.busy = {};
     this.actionError = {};
     this.gone = {};
+    this.liveError = {};
     this.live = false;
   }
 }

@@ -74,6 +74,7 @@ rt.on('typing', (f) => presence.onTyping(f, session.myId));
 // absolute unread counts from REST again.
 const refreshing = new Set<string>();
 rt.on('subscribed', (f) => {
+  groups.onSubscribed(f.group);
   if (refreshing.has(f.group)) return;
   refreshing.add(f.group);
   const done = () => refreshing.delete(f.group);
@@ -112,8 +113,9 @@ rt.on('unsubscribed', (f) => {
   void resync(f.group);
 });
 
-rt.on('error', (f) => {
-  if (!f.client_id && chat.current !== null) chat.notice = f.detail || f.code;
+// An error goes where its action shows: a subscribe's to the pages of its group, the rest through chat.
+rt.on('error', (e) => {
+  if (!groups.onError(e)) chat.onError(e);
 });
 
 rt.on('auth_required', () => session.signedOut(true));

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import type { Group } from '../api/types';
+import { fakeClient, FakeSocket } from '../realtime/testing';
+import { GroupsStore } from './groups.svelte';
+
+function group(slug: string): Group {
+  return {
+    id: 1,
+    slug,
+    name: slug,
+    description: '',
+    themes: [],
+    visibility: 'public',
+    library: { slug: 'bieb', name: 'Bieb' },
+    member_count: 3,
+    last_seq: 41,
+    membership: { role: 'member', state: 'active' },
+    unread: 0,
+  };
+}
+
+describe('GroupsStore: subscribe errors', () => {
+  it('keeps the error of a refused subscribe for its group until a subscribe succeeds', () => {
+    const { client: rt } = fakeClient();
+    const groups = new GroupsStore(rt);
+    const passedOn: string[] = [];
+    rt.on('error', (e) => groups.onError(e) || passedOn.push(e.code));
+    rt.on('subscribed', (f) => groups.onSubscribed(f.group));
+    rt.connect();
+    const ws = FakeSocket.latest();
+    ws.open();
+    groups.live = true;
+    groups.list = [group('energie-klimaat'), group('boeken')];
+    groups.syncSubscriptions();
+    const refs = ws.framesOfType('subscribe').map((f) => f.ref);
+    expect(refs).toEqual(['subscribe:1', 'subscribe:2']);
+
+    ws.receive({ type: 'error', code: 'not_found', detail: 'Deze groep bestaat niet.', ref: 'subscribe:2' });
+    ws.receive({ type: 'error', code: 'not_a_member', detail: 'Word eerst lid.', ref: 'read:12' });
+    expect(groups.liveError).toEqual({ boeken: 'Deze groep bestaat niet.' });
+    expect(passedOn).toEqual(['not_a_member']);
+
+    ws.receive({ type: 'subscribed', group: 'boeken', last_seq: 41 });
+    expect(groups.liveError).toEqual({});
+  });
+});
