@@ -6,7 +6,10 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth import authenticate
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -24,16 +27,42 @@ class InvalidCredentials(DomainError):
     default_message = _("The e-mail address and/or password are not correct.")
 
 
+class TooManyAttempts(DomainError):
+    code = "rate_limited"
+    status_code = 429
+    default_message = _("Too many failed attempts. Try again later.")
+
+
+class EmailNotVerified(DomainError):
+    code = "email_not_verified"
+    status_code = 403
+    default_message = _("Confirm your e-mail address first.")
+
+
 def _hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
 @transaction.atomic
 def api_token_create(*, email: str, password: str, name: str) -> tuple[ApiToken, str]:
-    """Check the credentials and issue a new token. Returns the row and the raw key (shown once)."""
+    """Check the credentials and issue a new token. Returns the row and the raw key (shown once).
+
+    Failed attempts are limited per address (TOKEN_FAILURES_PER_HOUR), so the endpoint cannot be
+    used to guess passwords; with mandatory e-mail verification an unverified account gets none."""
+    failures_key = f"token-failures:{_hash(email.strip().lower())}"
+    limit = settings.KENNISCLOUD["TOKEN_FAILURES_PER_HOUR"]
+    if cache.get(failures_key, 0) >= limit:
+        raise TooManyAttempts(retry_after=3600)
     user = authenticate(email=email, password=password)
     if user is None or not user.is_active:
+        cache.add(failures_key, 0, timeout=3600)
+        cache.incr(failures_key)
         raise InvalidCredentials()
+    if (
+        settings.ACCOUNT_EMAIL_VERIFICATION == "mandatory"
+        and not EmailAddress.objects.filter(user=user, verified=True).exists()
+    ):
+        raise EmailNotVerified()
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user,

@@ -7,14 +7,18 @@ The set of codes is closed and documented in docs/protocol.md and docs/api.md.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
 from rest_framework.response import Response
+
+logger = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
@@ -120,6 +124,8 @@ def error_payload(exc: Exception) -> tuple[int, dict[str, Any]] | None:
     if isinstance(exc, drf_exceptions.Throttled):
         wait = int(exc.wait or 1)
         return 429, RateLimited(wait).as_payload()
+    if isinstance(exc, RequestDataTooBig):
+        return 413, {"code": "frame_too_large", "detail": str(_("The request is too large."))}
     if isinstance(exc, drf_exceptions.APIException):
         return exc.status_code, {"code": str(exc.default_code), "detail": str(exc.detail)}
     return None
@@ -128,7 +134,9 @@ def error_payload(exc: Exception) -> tuple[int, dict[str, Any]] | None:
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     mapped = error_payload(exc)
     if mapped is None:
-        return None
+        # Never an HTML 500 on the API: log it, answer in the one error shape.
+        logger.exception("unexpected error in %s", context.get("view").__class__.__name__)
+        mapped = 500, {"code": "server_error", "detail": str(_("Something went wrong."))}
     status_code, payload = mapped
     headers = {}
     if "retry_after" in payload:

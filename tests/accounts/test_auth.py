@@ -328,3 +328,22 @@ def test_inactive_users_token_stops_working(anouk):
     raw = create_token(client, "anouk@example.org").json()["token"]
     User.objects.filter(pk=anouk.pk).update(is_active=False)
     assert client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 401
+
+
+def test_token_endpoint_stops_password_guessing(anouk, settings):
+    settings.KENNISCLOUD = {**settings.KENNISCLOUD, "TOKEN_FAILURES_PER_HOUR": 3}
+    client = Client()
+    for _attempt in range(3):
+        assert create_token(client, anouk.email, password="geraden").status_code == 401
+    refused = create_token(client, anouk.email)  # even the right password, for now
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "rate_limited"
+    assert not ApiToken.objects.exists()
+
+
+def test_token_needs_a_verified_address_when_verification_is_mandatory(anouk, settings):
+    settings.ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+    refused = create_token(Client(), anouk.email)
+    assert (refused.status_code, refused.json()["code"]) == (403, "email_not_verified")
+    EmailAddress.objects.create(user=anouk, email=anouk.email, verified=True, primary=True)
+    assert create_token(Client(), anouk.email).status_code == 201
