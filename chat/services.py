@@ -55,21 +55,25 @@ def ensure_may_send(
     then moderation (ban and mute for every write; lock and slow mode for new messages)."""
     ensure_can_post(author, group)
     moderation_checks.check_write(user=author, group=group, thread=thread, new_message=new_message)
+    if not new_message:
+        check_rate_limit(user=author, bucket="write")
 
 
-def check_rate_limit(*, user: User) -> None:
-    """At most RATE_LIMIT_MESSAGES messages in any RATE_LIMIT_WINDOW seconds per user.
+def check_rate_limit(*, user: User, bucket: str = "send") -> None:
+    """At most RATE_LIMIT_MESSAGES new messages (bucket "send") — or RATE_LIMIT_WRITES other writes
+    that take a seq: edits, deletions, reactions, threads (bucket "write") — in any
+    RATE_LIMIT_WINDOW seconds per user.
 
     A sliding-window counter: this window's count plus the previous window's, weighted by how much
     of it still overlaps — so no burst of twice the limit fits around a window boundary. Counters
     live in the cache, which all workers share when it is Redis; a refused attempt is not counted.
     """
-    limit = settings.KENNISCLOUD["RATE_LIMIT_MESSAGES"]
+    limit = settings.KENNISCLOUD["RATE_LIMIT_MESSAGES" if bucket == "send" else "RATE_LIMIT_WRITES"]
     window = settings.KENNISCLOUD["RATE_LIMIT_WINDOW"]
     now = time.time()
-    bucket, into = divmod(now, window)
-    current_key = f"ratelimit:send:{user.pk}:{int(bucket)}"
-    previous = cache.get(f"ratelimit:send:{user.pk}:{int(bucket) - 1}", 0)
+    window_no, into = divmod(now, window)
+    current_key = f"ratelimit:{bucket}:{user.pk}:{int(window_no)}"
+    previous = cache.get(f"ratelimit:{bucket}:{user.pk}:{int(window_no) - 1}", 0)
     cache.add(current_key, 0, timeout=2 * window + 1)
     try:
         count = cache.incr(current_key)
@@ -208,6 +212,7 @@ def message_delete(*, actor: User, message: Message) -> Message:
     """Authors delete their own messages; a tombstone stays in place."""
     message = message_lock(message)
     _own_live_message(actor=actor, message=message)
+    check_rate_limit(user=actor, bucket="write")
     message.deleted_at = timezone.now()
     message.save(update_fields=["deleted_at"])
     Reaction.objects.filter(message=message).delete()
@@ -253,6 +258,7 @@ def thread_create(
         if existing is not None and existing.group_id == group.pk:
             return existing.thread
     ensure_may_send(author=actor, group=group, new_message=True)
+    check_rate_limit(user=actor, bucket="write")
     title = title.strip()
     if body.strip():
         _clean_body(body)

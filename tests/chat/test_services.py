@@ -806,3 +806,18 @@ def test_outsider_can_not_mark_a_thread_read(public_group, outsider, thread, sen
     with pytest.raises(NotAMember):
         services.thread_mark_read(actor=outsider, thread=thread, seq=10)
     assert not ReadState.objects.filter(user=outsider).exists()
+
+
+def test_other_writes_have_their_own_rate_limit(settings, member, thread, send):
+    settings.KENNISCLOUD = {**settings.KENNISCLOUD, "RATE_LIMIT_WRITES": 4, "RATE_LIMIT_WINDOW": 3600}
+    message = send("Reageer maar")
+    for emoji in ("👍", "🎉"):
+        services.reaction_add(actor=member, message=message, emoji=emoji)
+        services.reaction_remove(actor=member, message=message, emoji=emoji)
+    before = last_seq(thread.group)
+    with pytest.raises(RateLimited):
+        services.reaction_add(actor=member, message=message, emoji="💡")
+    with pytest.raises(RateLimited):
+        services.thread_create(actor=member, group=thread.group, title="Nog een")
+    assert last_seq(thread.group) == before  # refused writes take no seq
+    send("Nieuwe berichten tellen apart")  # the send bucket is separate
