@@ -7,6 +7,7 @@ import csv
 from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -202,8 +203,19 @@ def _audit_row(entry) -> dict:
     }
 
 
+class _FormatIsOurs(DefaultContentNegotiation):
+    """`?format=` is DRF's renderer override, and there is no "csv" renderer: DRF would answer 404
+    before the view runs. Here the view reads `format` itself (the CSV is a plain HttpResponse);
+    everything rendered — the JSON list and errors — is JSON."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return super().select_renderer(request, renderers, format_suffix=format_suffix or "json")
+
+
 class AuditLogView(_ModerationView):
     """The library's moderation log, for its librarians (and staff). `?format=csv` exports it."""
+
+    content_negotiation_class = _FormatIsOurs
 
     def get(self, request: Request, slug: str) -> Response | HttpResponse:
         library = library_get(slug=slug)
