@@ -1,7 +1,7 @@
 /**
  * Live chat between two real browsers (Anouk and Bram, both members of `energie-en-klimaat`) against
  * daphne + Redis + PostgreSQL: delivery, echo reconciliation, going offline and catching up, typing,
- * presence and unread counts.
+ * presence, unread counts, and a server error shown with the message whose action caused it.
  */
 import { describe, expect, test } from 'vitest';
 import {
@@ -164,5 +164,37 @@ describe('live chat between two browsers', () => {
     await b.page.reload();
     await item.waitFor();
     expect(await unreadCount(item)).toBe(0);
+  });
+
+  test("the server's error for a delete shows with that message, through the ref it echoes", async () => {
+    const a = await e2e.newUser({ label: 'Anouk' });
+    // Anouk's delete frames are pointed at a message that does not exist; their ref stays, so the
+    // server's real `not_found` comes back carrying it.
+    await a.page.routeWebSocket(/\/ws\//, (ws) => {
+      const server = ws.connectToServer();
+      ws.onMessage((data) => {
+        const frame = JSON.parse(String(data)) as { type: string; id?: number };
+        if (frame.type === 'message.delete') frame.id = 2_000_000_000;
+        server.send(JSON.stringify(frame));
+      });
+    });
+    await logIn(a.page, ANOUK);
+    await openThread(a.page, GROUP, SOLAR);
+    const body = `Dit bericht blijft staan (${RUN})`;
+    await post(a.page, body);
+    const message = messagesWithBody(a.page, body);
+    await expect.poll(() => message.getAttribute('data-state'), LIVE).toBe('sent');
+
+    await message.getByTestId('delete-button').click();
+    await message.getByTestId('delete-confirm').click();
+    const error = message.getByTestId('message-error');
+    await error.waitFor({ timeout: LIVE.timeout });
+    expect(await error.getAttribute('role')).toBe('alert');
+    expect((await error.textContent())?.trim()).not.toBe('');
+    expect(await a.page.getByTestId('chat-notice').count()).toBe(0);
+    expect(await message.getAttribute('data-deleted')).toBeNull();
+
+    await error.getByRole('button', { name: 'Sluiten' }).click();
+    expect(await error.count()).toBe(0);
   });
 });
