@@ -6,4 +6,5 @@ from tests.chat.conftest import (  # noqa: F401  (fixtures are found by name)
     connect,
     db_call,
     fast_password_hashing,
+    public_thread,
 )
