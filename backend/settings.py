@@ -107,6 +107,15 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+        "KENNISCLOUD_DB_POOL", True
+    ):
+        # ASGI runs ORM calls in worker threads: reuse connections instead of one per call.
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": env_int("KENNISCLOUD_DB_POOL_SIZE", 10),
+            "timeout": 10,
+        }
 else:
     DATABASES = {
         "default": {
