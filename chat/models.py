@@ -85,8 +85,10 @@ class GroupEvent(models.Model):
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="events")
     seq = models.BigIntegerField()
     type = models.CharField(max_length=40)
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, null=True, related_name="+")
-    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, null=True, related_name="+")
+    # SET_NULL: when a message or thread is erased its event keeps its place (replayed as "gone"),
+    # so the sequence stays gapless for clients catching up.
+    message = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, related_name="+")
+    thread = models.ForeignKey(Thread, on_delete=models.SET_NULL, null=True, related_name="+")
     # For events about neither a message nor a thread (e.g. group.slow_mode): the event as sent.
     payload = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

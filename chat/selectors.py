@@ -170,6 +170,7 @@ def group_events_after(*, group: Group, after_seq: int, limit: int | None = None
         elif row.payload is not None:
             events.append({**row.payload, "type": row.type, "group": group.slug, "seq": row.seq})
         else:
-            # A type this build does not render still holds its place, so the sequence stays gapless.
-            events.append({"type": row.type, "group": group.slug, "seq": row.seq})
+            # Its message or thread was erased (or this build cannot render the type): the event
+            # still holds its place, so the sequence stays gapless.
+            events.append({"type": "gone", "group": group.slug, "seq": row.seq})
     return CatchUp(events=events, resync_required=False, last_seq=rows[-1].seq if rows else after_seq)

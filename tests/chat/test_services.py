@@ -821,3 +821,15 @@ def test_other_writes_have_their_own_rate_limit(settings, member, thread, send):
         services.thread_create(actor=member, group=thread.group, title="Nog een")
     assert last_seq(thread.group) == before  # refused writes take no seq
     send("Nieuwe berichten tellen apart")  # the send bucket is separate
+
+
+def test_erasing_a_member_keeps_the_event_log_gapless(public_group, member, other_member, thread, send):
+    send("Van Anouk")
+    services.message_send(author=other_member, thread=thread, body="Van Bram", client_id=uuid.uuid4())
+    send("Weer van Anouk")
+    member.delete()  # erasure: their messages go, their events keep their place
+
+    events = group_events_after(group=public_group, after_seq=0).events
+    assert [e["seq"] for e in events] == list(range(1, last_seq(public_group) + 1))
+    assert [e["type"] for e in events] == ["thread.created", "gone", "message.created", "gone"]
+    assert events[2]["message"]["body"] == "Van Bram"
