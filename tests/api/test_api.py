@@ -546,6 +546,12 @@ def test_group_events_queries_are_bounded(
 
     assert len(body["events"]) == 1 + 2 * rows
 
+    # ... signed in: + is_moderator (librarian, membership role), once per request
+    as_user(client, member)
+    with django_assert_max_num_queries(7):
+        body = client.get(f"/api/v1/groups/{public_group.slug}/events/?after_seq=0").json()
+    assert len(body["events"]) == 1 + 2 * rows
+
 
 @pytest.mark.parametrize("rows", [3, 15])
 def test_member_list_queries_are_bounded(client, public_group, host, rows, django_assert_max_num_queries):
