@@ -9,6 +9,7 @@ Channel-layer messages (consumer handler in brackets):
 - `user.event` [user_event]: a frame for all sockets of one user (unread counts).
 - `user.revoked` [user_revoked]: the user lost access to a group; stop delivery at once.
 - `user.kicked` [user_kicked]: close all of the user's sockets now.
+- `moderation.event` [moderation_event]: the live report queue, to a library's moderators only.
 - `group.access_changed` [group_access_changed]: who may see the group changed (it became closed);
   every subscribed socket checks its access again.
 """
@@ -31,6 +32,10 @@ def group_channel(group_id: int) -> str:
 
 def user_channel(user_id: int) -> str:
     return f"kuser.{user_id}"
+
+
+def moderators_channel(library_id: int) -> str:
+    return f"kmod.{library_id}"
 
 
 def _send(channel_group: str, message: dict[str, Any]) -> None:
@@ -78,6 +83,21 @@ def revoke_on_commit(*, user_id: int, group_id: int, reason: str) -> None:
             {"type": "user.revoked", "group_id": group_id, "reason": reason},
         )
     )
+
+
+def publish_to_moderators_on_commit(library_id: int, event: dict[str, Any]) -> None:
+    """Send a frame to the library's moderators' sockets (the live report queue) after commit."""
+    transaction.on_commit(
+        lambda: _send(moderators_channel(library_id), {"type": "moderation.event", "event": event})
+    )
+
+
+async def join_moderators(channel_name: str, library_id: int) -> None:
+    await get_channel_layer().group_add(moderators_channel(library_id), channel_name)
+
+
+async def leave_moderators(channel_name: str, library_id: int) -> None:
+    await get_channel_layer().group_discard(moderators_channel(library_id), channel_name)
 
 
 def kick_on_commit(*, user_id: int, reason: str) -> None:

@@ -29,6 +29,8 @@ from backend.exceptions import DomainError, NotFound, error_payload, validation_
 from groups.models import Group
 from groups.selectors import access_group
 from moderation.frames import MODERATION_FRAMES
+from moderation.selectors import moderated_library
+from moderation.serializers import LibraryRefInput
 
 from . import presence, serializers, services
 from .events import redact
@@ -133,6 +135,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.slugs: dict[str, int] = {}
         self.bad_frames = 0
         self.last_typing: dict[int, float] = {}
+        self.moderating: set[int] = set()
         await realtime.join_user(self.channel_name, user.pk)
 
     async def disconnect(self, code: int) -> None:
@@ -141,6 +144,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         for group_id in list(self.subscriptions):
             await self._end_subscription(group_id, reason=None)
         await realtime.leave_user(self.channel_name, self.user.pk)
+        for library_id in self.moderating:
+            await realtime.leave_moderators(self.channel_name, library_id)
 
     # --- frames from the client ------------------------------------------------------------------
 
@@ -197,6 +202,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             "typing": (self.on_typing, serializers.ThreadRefInput),
             "read": (self.on_read, serializers.ReadInput),
             "ping": (self.on_ping, None),
+            "moderation.subscribe": (self.on_moderation_subscribe, LibraryRefInput),
             **{name: (self._moderation_handler(name), spec[1]) for name, spec in MODERATION_FRAMES.items()},
         }
         if not isinstance(frame_type, str) or frame_type not in routes:
@@ -285,6 +291,16 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self._call(MODERATION_FRAMES[frame_type][0], **data)
 
         return handle
+
+    async def on_moderation_subscribe(self, data: dict[str, Any]) -> None:
+        """The live report queue of a library, for its librarians and staff."""
+        library = await self._call(moderated_library, slug=data["library"])
+        await realtime.join_moderators(self.channel_name, library.pk)
+        self.moderating.add(library.pk)
+        await self._send_frame({"type": "moderation.subscribed", "library": library.slug})
+
+    async def moderation_event(self, message: dict[str, Any]) -> None:
+        await self._send_frame(message["event"])
 
     async def on_read(self, data: dict[str, Any]) -> None:
         await self._call(_read, **data)

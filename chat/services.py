@@ -53,6 +53,7 @@ def ensure_may_send(
 ) -> None:
     """Checks on every write into a group's conversation, shared by REST and WebSocket: membership,
     then moderation (ban and mute for every write; lock and slow mode for new messages)."""
+    moderation_checks.ensure_not_banned(user=author, group=group)  # before membership: say why
     ensure_can_post(author, group)
     moderation_checks.check_write(user=author, group=group, thread=thread, new_message=new_message)
     if not new_message:

@@ -23,3 +23,13 @@ class ThreadLocked(DomainError):
 class SlowModeActive(DomainError):
     code = "slow_mode"
     status_code = 429
+
+
+class AlreadyReported(DomainError):
+    code = "already_reported"
+    default_message = _("You have already reported this message.")
+
+
+class ReportClosed(DomainError):
+    code = "report_closed"
+    default_message = _("This report has already been dealt with.")

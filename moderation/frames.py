@@ -9,7 +9,7 @@ from typing import Any
 from chat.selectors import access_message, access_thread
 from groups.selectors import access_group
 
-from . import selectors
+from . import reports, selectors
 from . import serializers as inputs
 from . import services as svc
 
@@ -46,6 +46,12 @@ def _member_action(service: Callable[..., Any], **fixed: Any) -> Callable[..., N
     return run
 
 
+def _report(*, user, id: int, category: str, note: str = "") -> None:
+    reports.report_create(
+        actor=user, message=access_message(user=user, message_id=id), category=category, note=note
+    )
+
+
 MODERATION_FRAMES: dict[str, tuple[Callable[..., Any], type]] = {
     "message.hide": (_message_moderation(svc.message_hide), inputs.MessageActionInput),
     "message.unhide": (
@@ -77,5 +83,6 @@ MODERATION_FRAMES: dict[str, tuple[Callable[..., Any], type]] = {
         _member_action(svc.sanction_lift, kind="ban"),
         inputs.MemberReasonInput,
     ),
+    "message.report": (_report, inputs.MessageReportInput),
     "member.kick": (_member_action(svc.member_kick), inputs.MemberReasonInput),
 }

@@ -20,6 +20,8 @@ class Action(models.TextChoices):
     BAN = "ban"
     UNBAN = "unban"
     KICK = "kick"
+    REPORT_CLAIM = "report_claim"
+    REPORT_RESOLVE = "report_resolve"
 
 
 class AuditEntryQuerySet(models.QuerySet):
@@ -110,3 +112,52 @@ class SlowMode(models.Model):
                 fields=["group"], condition=Q(thread__isnull=True), name="uniq_slow_mode_group"
             ),
         ]
+
+
+class ReportCategory(models.TextChoices):
+    SPAM = "spam"
+    INTIMIDATION = "intimidation"
+    DISCRIMINATION = "discrimination"
+    PRIVACY = "privacy"
+    MISINFORMATION = "misinformation"
+    OTHER = "other"
+
+
+class ReportStatus(models.TextChoices):
+    OPEN = "open"
+    CLAIMED = "claimed"
+    RESOLVED = "resolved"
+
+
+class ReportOutcome(models.TextChoices):
+    DISMISSED = "dismissed"
+    ACTED = "acted"
+
+
+class Report(models.Model):
+    """A member's report of a message. The reported member never learns who reported."""
+
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="+")
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="+")
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    category = models.CharField(max_length=20, choices=ReportCategory.choices)
+    note = models.CharField(max_length=1000, blank=True)
+    status = models.CharField(max_length=10, choices=ReportStatus.choices, default=ReportStatus.OPEN)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    outcome = models.CharField(max_length=10, choices=ReportOutcome.choices, blank=True)
+    outcome_note = models.CharField(max_length=1000, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["message", "reporter"], name="uniq_report_per_reporter")
+        ]
+        indexes = [models.Index(fields=["library", "status"])]

@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts.models import User
 from backend.exceptions import NotFound
 from chat.models import Message, Thread
-from groups.models import Group, Librarian, Membership, MembershipState, Role
+from groups.models import Group, Librarian, Library, Membership, MembershipState, Role
 from groups.selectors import AnyUser
 
 from .models import Action, AuditEntry, Sanction, SlowMode
@@ -126,3 +126,11 @@ def access_member(*, user_id: int) -> User:
     if user is None:
         raise NotFound()
     return user
+
+
+def moderated_library(*, user: AnyUser, slug: str) -> Library:
+    """A library whose moderation the user may follow (its librarians, staff); else not found."""
+    library = Library.objects.filter(slug=slug).first()
+    if library is None or not is_library_moderator(user, library.pk):
+        raise NotFound()
+    return library

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from .models import Action
+from .models import Action, ReportCategory, ReportOutcome, ReportStatus
 
 
 class ReasonInput(serializers.Serializer):
@@ -76,3 +76,29 @@ class AuditQueryInput(serializers.Serializer):
     since = serializers.DateTimeField(required=False)
     until = serializers.DateTimeField(required=False)
     format = serializers.ChoiceField(choices=["json", "csv"], required=False, default="json")
+
+
+class ReportInput(serializers.Serializer):
+    category = serializers.ChoiceField(choices=ReportCategory.choices)
+    note = serializers.CharField(max_length=1000, allow_blank=True, required=False, default="")
+
+
+class MessageReportInput(ReportInput):
+    """WebSocket: message.report."""
+
+    id = serializers.IntegerField(min_value=1)
+
+
+class ReportResolveInput(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=ReportOutcome.choices)
+    note = serializers.CharField(max_length=1000, allow_blank=True, required=False, default="")
+
+
+class ReportQueueInput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=ReportStatus.choices, required=False)
+
+
+class LibraryRefInput(serializers.Serializer):
+    """WebSocket: moderation.subscribe (the live report queue of a library)."""
+
+    library = serializers.SlugField(max_length=60)

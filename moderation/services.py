@@ -33,7 +33,7 @@ def _ensure(actor: AnyUser, group: Group, action: str) -> None:
         raise PermissionDenied()
 
 
-def _audit(
+def audit_record(
     actor: AnyUser,
     group: Group,
     action: str,
@@ -85,7 +85,7 @@ def _moderate_message(*, actor: AnyUser, message: Message, action: str, state: s
         if message.deleted_at is not None or before == "removed" or unchanged:
             raise ValidationFailed(fields={"id": [str(MSG_NOTHING_TO_CHANGE)]})
         chat_services.message_set_moderation(message=message, state=state, reason=reason)
-        _audit(
+        audit_record(
             actor,
             group,
             action,
@@ -132,7 +132,7 @@ def message_pin(*, actor: AnyUser, message: Message, pinned: bool) -> Message:
     if (message.pinned_at is not None) == pinned or message.deleted_at or message.removed_at:
         raise ValidationFailed(fields={"id": [str(MSG_NOTHING_TO_CHANGE)]})
     chat_services.message_set_pinned(message=message, pinned=pinned)
-    _audit(
+    audit_record(
         actor,
         message.group,
         action,
@@ -152,7 +152,7 @@ def thread_lock(*, actor: AnyUser, thread: Thread, locked: bool, reason: str = "
     if (thread.locked_at is not None) == locked:
         raise ValidationFailed(fields={"thread": [str(MSG_NOTHING_TO_CHANGE)]})
     chat_services.thread_set_locked(thread=thread, locked=locked, by=actor)
-    _audit(
+    audit_record(
         actor,
         thread.group,
         action,
@@ -181,7 +181,7 @@ def slow_mode_set(*, actor: AnyUser, group: Group, seconds: int, thread: Thread 
         event_type="group.slow_mode",
         payload={"thread": thread.pk if thread else None, "seconds": seconds},
     )
-    _audit(
+    audit_record(
         actor, group, Action.SLOW_MODE, thread=thread, before={"seconds": before}, after={"seconds": seconds}
     )
     return seconds
@@ -225,7 +225,9 @@ def member_mute(
         created_by=actor,
     )
     until_text = ends_at.isoformat().replace("+00:00", "Z") if ends_at else None
-    _audit(actor, group, Action.MUTE, target_user_id=user.pk, reason=reason, after={"until": until_text})
+    audit_record(
+        actor, group, Action.MUTE, target_user_id=user.pk, reason=reason, after={"until": until_text}
+    )
     _notify(user.pk, action=Action.MUTE, group=group, reason=reason, until=until_text)
     return sanction
 
@@ -258,7 +260,7 @@ def member_ban(
     groups = list(Group.objects.filter(library_id=group.library_id)) if library_wide else [group]
     group_services.memberships_end_for_ban(groups=groups, user_id=user.pk)
     until_text = ends_at.isoformat().replace("+00:00", "Z") if ends_at else None
-    _audit(
+    audit_record(
         actor,
         group,
         Action.BAN,
@@ -284,7 +286,9 @@ def sanction_lift(*, actor: AnyUser, group: Group, user: User, kind: str, reason
         raise PermissionDenied()
     sanction.lifted_at, sanction.lifted_by = timezone.now(), actor
     sanction.save(update_fields=["lifted_at", "lifted_by"])
-    _audit(actor, group, action, target_user_id=user.pk, reason=reason, before={"sanction": sanction.pk})
+    audit_record(
+        actor, group, action, target_user_id=user.pk, reason=reason, before={"sanction": sanction.pk}
+    )
     _notify(user.pk, action=action, group=group, reason=reason)
     return sanction
 
@@ -293,6 +297,6 @@ def sanction_lift(*, actor: AnyUser, group: Group, user: User, kind: str, reason
 def member_kick(*, actor: AnyUser, group: Group, user: User, reason: str) -> None:
     """Close all of the member's sockets now; they may reconnect unless banned."""
     _ensure_sanctionable(actor, group, user, Action.KICK)
-    _audit(actor, group, Action.KICK, target_user_id=user.pk, reason=reason)
+    audit_record(actor, group, Action.KICK, target_user_id=user.pk, reason=reason)
     _notify(user.pk, action=Action.KICK, group=group, reason=reason)
     realtime.kick_on_commit(user_id=user.pk, reason=reason)

@@ -13,4 +13,8 @@ urlpatterns = [
     path("groups/<slug:slug>/members/<int:user_id>/ban/", views.BanView.as_view()),
     path("groups/<slug:slug>/members/<int:user_id>/kick/", views.KickView.as_view()),
     path("libraries/<slug:slug>/audit/", views.AuditLogView.as_view()),
+    path("libraries/<slug:slug>/reports/", views.ReportQueueView.as_view()),
+    path("messages/<int:message_id>/report/", views.MessageReportView.as_view()),
+    path("reports/<int:report_id>/claim/", views.ReportClaimView.as_view()),
+    path("reports/<int:report_id>/resolve/", views.ReportResolveView.as_view()),
 ]

@@ -19,13 +19,16 @@ from chat.events import message_payload, thread_payload
 from chat.selectors import access_message, access_thread
 from groups.selectors import access_group, library_get
 
-from . import selectors, services
+from . import reports, selectors, services
 from .models import SanctionKind
 from .serializers import (
     AuditQueryInput,
     BanInput,
     MuteInput,
     ReasonInput,
+    ReportInput,
+    ReportQueueInput,
+    ReportResolveInput,
     RequiredReasonInput,
     SlowModeInput,
 )
@@ -238,3 +241,40 @@ class AuditLogView(_ModerationView):
         writer.writeheader()
         writer.writerows(rows)
         return response
+
+
+class MessageReportView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=ReportInput, responses={201: None})
+    def post(self, request: Request, message_id: int) -> Response:
+        message = access_message(user=request.user, message_id=message_id)
+        report = reports.report_create(actor=request.user, message=message, **validated(ReportInput, request))
+        # The reporter gets a receipt, not the moderators' view.
+        return Response({"id": report.pk, "status": report.status}, status=status.HTTP_201_CREATED)
+
+
+class ReportQueueView(_ModerationView):
+    def get(self, request: Request, slug: str) -> Response:
+        library = library_get(slug=slug)
+        query = ReportQueueInput(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        queue = reports.report_queue(user=request.user, library_id=library.pk, **query.validated_data)
+        return Response([reports.report_payload(r) for r in queue[:500]])
+
+
+class ReportClaimView(_ModerationView):
+    @extend_schema(request=None)
+    def post(self, request: Request, report_id: int) -> Response:
+        report = reports.access_report(user=request.user, report_id=report_id)
+        return Response(reports.report_payload(reports.report_claim(actor=request.user, report=report)))
+
+
+class ReportResolveView(_ModerationView):
+    @extend_schema(request=ReportResolveInput)
+    def post(self, request: Request, report_id: int) -> Response:
+        report = reports.access_report(user=request.user, report_id=report_id)
+        data = validated(ReportResolveInput, request)
+        return Response(
+            reports.report_payload(reports.report_resolve(actor=request.user, report=report, **data))
+        )
