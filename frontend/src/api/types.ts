@@ -55,6 +55,8 @@ export interface Thread {
   created_at: string;
   last_message_at: string | null;
   message_count: number;
+  /** A locked thread takes new messages only from moderators. */
+  locked: boolean;
   /** Present on REST thread lists; absent in `thread.created` events. */
   unread?: number;
 }
@@ -82,6 +84,17 @@ export interface Message {
   deleted: boolean;
   reactions: Reaction[];
   client_id: string | null;
+  pinned: boolean;
+  /**
+   * Set when a moderator hid or removed the message. Members then get it without its text (a
+   * removed one as a tombstone, `deleted: true`); moderators get the text, marked by this.
+   */
+  moderation: MessageModeration | null;
+}
+
+export interface MessageModeration {
+  state: 'hidden' | 'removed';
+  reason: string;
 }
 
 export interface Page<T> {
@@ -103,4 +116,8 @@ export interface ApiErrorBody {
   detail: string;
   fields?: Record<string, string[]>;
   retry_after?: number;
+  /** `banned`, `muted`: when the sanction ends (null: no end). */
+  until?: string | null;
+  /** `muted`: the moderator's reason. */
+  reason?: string;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { socketUrl, type OutboxUpdate } from './client';
-import { created, fakeClient, FakeSocket } from './testing';
+import { created, fakeClient, FakeSocket, threadCreated } from './testing';
 
 const G = 'energie-klimaat';
 
@@ -150,6 +150,58 @@ describe('RealtimeClient subscriptions and sequence numbers', () => {
     ws.receive(created(43));
     expect(seen).toEqual([42, 43]);
     expect(client.lastSeq(G)).toBe(43);
+  });
+
+  it('applies unknown sequenced frames as no-ops and keeps going without a catch-up', () => {
+    const { client, ws, timers } = connected();
+    const seen: number[] = [];
+    client.on('message.created', (e) => seen.push(e.seq));
+    client.subscribe(G, 41);
+    ws.receive(created(42));
+    ws.receive({ type: 'poll.closed', group: G, seq: 43, poll: 3 });
+    ws.receive(created(44));
+    timers.advance(10_000);
+    expect(seen).toEqual([42, 44]);
+    expect(client.lastSeq(G)).toBe(44);
+    expect(ws.framesOfType('subscribe')).toHaveLength(1);
+  });
+
+  it('emits the moderation events in sequence with the others', () => {
+    const { client, ws, timers } = connected();
+    const got: string[] = [];
+    for (const type of ['message.hidden', 'message.unhidden', 'message.removed', 'message.pinned', 'message.unpinned'] as const) {
+      client.on(type, (e) => got.push(`${e.seq}:${e.type}:${e.message.id}`));
+    }
+    client.on('thread.locked', (e) => got.push(`${e.seq}:locked:${e.thread.locked}`));
+    client.on('thread.unlocked', (e) => got.push(`${e.seq}:unlocked:${e.thread.locked}`));
+    client.on('group.slow_mode', (e) => got.push(`${e.seq}:slow:${e.thread}:${e.seconds}`));
+    client.subscribe(G, 41);
+    const msg = (seq: number, type: string) => ({ ...created(seq, { id: 311, seq: 40 }), type });
+    const thread = (seq: number, locked: boolean) => {
+      const t = threadCreated(seq, G) as { thread: object };
+      return { type: locked ? 'thread.locked' : 'thread.unlocked', group: G, seq, thread: { ...t.thread, locked } };
+    };
+    // Out of order: held, then applied in order.
+    ws.receive(msg(43, 'message.removed'));
+    ws.receive(msg(42, 'message.hidden'));
+    ws.receive(thread(44, true));
+    ws.receive({ type: 'group.slow_mode', group: G, seq: 45, thread: null, seconds: 30 });
+    ws.receive(msg(46, 'message.pinned'));
+    ws.receive(msg(47, 'message.unpinned'));
+    ws.receive(msg(48, 'message.unhidden'));
+    ws.receive(thread(49, false));
+    timers.advance(10_000);
+    expect(got).toEqual([
+      '42:message.hidden:311',
+      '43:message.removed:311',
+      '44:locked:true',
+      '45:slow:null:30',
+      '46:message.pinned:311',
+      '47:message.unpinned:311',
+      '48:message.unhidden:311',
+      '49:unlocked:false',
+    ]);
+    expect(ws.framesOfType('subscribe')).toHaveLength(1);
   });
 
   it('sends a catch-up subscribe when a gap is not filled within 1 s', () => {
@@ -374,10 +426,12 @@ describe('RealtimeClient outgoing messages', () => {
     ws.receive({ type: 'presence', group: G, online: [{ id: 7, display_name: 'Anouk' }] });
     ws.receive({ type: 'typing', group: G, thread: 12, user: { id: 7, display_name: 'Anouk' } });
     ws.receive({ type: 'unread', group: G, thread: 12, count: 0 });
+    client.on('moderation.notice', (f) => got.push(`notice:${f.action}:${f.reason}`));
+    ws.receive({ type: 'moderation.notice', action: 'mute', group: G, reason: 'Even afkoelen', until: null });
     ws.receive({ type: 'error', code: 'not_found', detail: 'Niet gevonden' });
     off();
     ws.receive({ type: 'error', code: 'not_found', detail: 'Niet gevonden' });
-    expect(got).toEqual(['presence:1', 'typing:Anouk', 'unread:0', 'error:not_found']);
+    expect(got).toEqual(['presence:1', 'typing:Anouk', 'unread:0', 'notice:mute:Even afkoelen', 'error:not_found']);
   });
 
   it('gives error frames the action their ref names', () => {

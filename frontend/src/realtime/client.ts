@@ -1,9 +1,11 @@
 import { Backoff, type BackoffOptions } from './backoff';
 import {
+  isKnownSequenced,
   isSequenced,
   parseFrame,
   type ClientFrame,
   type ErrorFrame,
+  type ParsedFrame,
   type ServerFrame,
 } from './protocol';
 import { Refs, type RefTarget } from './refs';
@@ -121,6 +123,8 @@ export class RealtimeClient {
       timers: this.timers,
       gapMs: opts.gapMs ?? 1000,
       apply: (event) => {
+        // An unknown type has taken its seq; there is nothing else to do with it.
+        if (!isKnownSequenced(event)) return;
         if (event.type === 'message.created' && event.message.client_id) {
           this.resolveSent(event.message.client_id, event.message.id, event.message.seq);
         }
@@ -306,7 +310,7 @@ export class RealtimeClient {
 
   // ---------------------------------------------------------------- incoming
 
-  private onFrame(frame: ServerFrame | null): void {
+  private onFrame(frame: ParsedFrame | null): void {
     if (!frame) return;
     if (isSequenced(frame)) {
       this.sequencer.receive(frame);

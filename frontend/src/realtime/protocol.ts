@@ -14,10 +14,30 @@ export type ClientFrame = (
   | { type: 'typing'; thread: number }
   | { type: 'read'; thread: number; seq: number }
   | { type: 'ping' }
+  // moderation (docs/protocol.md, "Moderation")
+  | { type: 'message.hide' | 'message.remove'; id: number; reason: string }
+  | { type: 'message.unhide' | 'message.pin' | 'message.unpin'; id: number }
+  | { type: 'thread.lock'; thread: number; reason?: string }
+  | { type: 'thread.unlock'; thread: number }
+  | { type: 'group.slow_mode'; group: string; seconds: number; thread: number | null }
+  | { type: 'member.mute'; group: string; member: number; minutes?: number; until?: string; reason: string }
+  | { type: 'member.unmute' | 'member.unban'; group: string; member: number; reason?: string }
+  | { type: 'member.ban'; group: string; member: number; reason: string; until?: string; library_wide?: boolean }
+  | { type: 'member.kick'; group: string; member: number; reason: string }
 ) & { ref?: string };
 
 // ---- server → client: events that carry a group sequence number ----
-export type MessageEventType = 'message.created' | 'message.edited' | 'message.deleted' | 'reaction.changed';
+export type MessageEventType =
+  | 'message.created'
+  | 'message.edited'
+  | 'message.deleted'
+  | 'reaction.changed'
+  // moderation: each carries the message as it is now (members get a hidden one without its text)
+  | 'message.hidden'
+  | 'message.unhidden'
+  | 'message.removed'
+  | 'message.pinned'
+  | 'message.unpinned';
 
 export interface MessageEvent<T extends MessageEventType = MessageEventType> {
   type: T;
@@ -33,12 +53,44 @@ export interface ThreadCreatedEvent {
   thread: Thread;
 }
 
+/** A thread was locked or unlocked: the thread as it is now (`locked: true|false`). */
+export interface ThreadEvent<T extends 'thread.locked' | 'thread.unlocked' = 'thread.locked' | 'thread.unlocked'> {
+  type: T;
+  group: string;
+  seq: number;
+  thread: Thread;
+}
+
+/** Slow mode of a group (`thread: null`) or of one thread changed; `seconds: 0` is off. */
+export interface SlowModeEvent {
+  type: 'group.slow_mode';
+  group: string;
+  seq: number;
+  thread: number | null;
+  seconds: number;
+}
+
 export type SequencedEvent =
-  | MessageEvent<'message.created'>
-  | MessageEvent<'message.edited'>
-  | MessageEvent<'message.deleted'>
-  | MessageEvent<'reaction.changed'>
-  | ThreadCreatedEvent;
+  | { [T in MessageEventType]: MessageEvent<T> }[MessageEventType]
+  | ThreadCreatedEvent
+  | ThreadEvent<'thread.locked'>
+  | ThreadEvent<'thread.unlocked'>
+  | SlowModeEvent;
+
+/**
+ * A frame with a `group` and a `seq` whose type this client does not know (a newer server). It takes
+ * its place in the group's sequence — so the next known event is not mistaken for a gap — and is
+ * otherwise ignored.
+ */
+export interface UnknownSequencedEvent {
+  type: string;
+  group: string;
+  seq: number;
+  unknown: true;
+}
+
+/** What the sequencer orders: every frame that carries a group sequence number. */
+export type SequencedFrame = SequencedEvent | UnknownSequencedEvent;
 
 // ---- server → client: ephemeral frames (no seq) ----
 export interface AckFrame {
@@ -72,7 +124,7 @@ export interface SubscribedFrame {
 export interface UnsubscribedFrame {
   type: 'unsubscribed';
   group: string;
-  reason: 'requested' | 'left' | 'removed';
+  reason: 'requested' | 'left' | 'removed' | 'banned';
 }
 export interface ResyncRequiredFrame {
   type: 'resync_required';
@@ -91,13 +143,21 @@ export type ErrorCode =
   | 'not_a_member'
   | 'permission_denied'
   | 'message_deleted'
-  | 'invalid_emoji';
+  | 'invalid_emoji'
+  | 'banned'
+  | 'muted'
+  | 'thread_locked'
+  | 'slow_mode';
 export interface ErrorFrame {
   type: 'error';
   code: ErrorCode | (string & {});
   detail: string;
   fields?: Record<string, string[]>;
   retry_after?: number;
+  /** `banned`, `muted`: when the sanction ends (null: no end). */
+  until?: string | null;
+  /** `muted`: the moderator's reason. */
+  reason?: string;
   /** The `client_id` of the `message.send` that failed. */
   client_id?: string;
   /** The `ref` of the frame that caused the error. */
@@ -105,6 +165,18 @@ export interface ErrorFrame {
 }
 export interface PongFrame {
   type: 'pong';
+}
+/** To the affected member's sockets: what a moderator did and why. */
+export interface ModerationNoticeFrame {
+  type: 'moderation.notice';
+  /** hide, unhide, remove, mute, unmute, ban, unban, kick — or a newer one. */
+  action: string;
+  group: string;
+  reason: string;
+  message?: number;
+  thread?: number;
+  until?: string | null;
+  library_wide?: boolean;
 }
 
 export type EphemeralFrame =
@@ -116,16 +188,27 @@ export type EphemeralFrame =
   | UnsubscribedFrame
   | ResyncRequiredFrame
   | ErrorFrame
-  | PongFrame;
+  | PongFrame
+  | ModerationNoticeFrame;
 
 export type ServerFrame = SequencedEvent | EphemeralFrame;
+/** What `parseFrame` gives: a frame this client knows, or an unknown one that still has its place in a group's sequence. */
+export type ParsedFrame = ServerFrame | UnknownSequencedEvent;
 
 const SEQUENCED: ReadonlySet<string> = new Set([
   'message.created',
   'message.edited',
   'message.deleted',
   'reaction.changed',
+  'message.hidden',
+  'message.unhidden',
+  'message.removed',
+  'message.pinned',
+  'message.unpinned',
   'thread.created',
+  'thread.locked',
+  'thread.unlocked',
+  'group.slow_mode',
 ]);
 
 const EPHEMERAL: ReadonlySet<string> = new Set([
@@ -138,14 +221,30 @@ const EPHEMERAL: ReadonlySet<string> = new Set([
   'resync_required',
   'error',
   'pong',
+  'moderation.notice',
 ]);
 
-export function isSequenced(frame: ServerFrame): frame is SequencedEvent {
-  return SEQUENCED.has(frame.type);
+/** Has a group sequence number (known or not): goes through the sequencer. */
+export function isSequenced(frame: ParsedFrame): frame is SequencedFrame {
+  return 'unknown' in frame || SEQUENCED.has(frame.type);
 }
 
-/** Parses a text frame; unknown or malformed frames give null (ignored, for forward compatibility). */
-export function parseFrame(data: unknown): ServerFrame | null {
+/** A sequenced event of a type this client handles. */
+export function isKnownSequenced(frame: SequencedFrame): frame is SequencedEvent {
+  return !('unknown' in frame) && SEQUENCED.has(frame.type);
+}
+
+function hasSeq(v: { group?: unknown; seq?: unknown }): v is { group: string; seq: number } {
+  return typeof v.group === 'string' && typeof v.seq === 'number' && Number.isInteger(v.seq) && v.seq > 0;
+}
+
+/**
+ * Parses a text frame. Known frames are returned as they are (a known sequenced type without a
+ * valid `group` and `seq` is malformed: null). A frame of an unknown type that carries `group` and
+ * `seq` becomes an `UnknownSequencedEvent`, so the sequencer still advances past it; other unknown
+ * or malformed frames give null (ignored, for forward compatibility).
+ */
+export function parseFrame(data: unknown): ParsedFrame | null {
   if (typeof data !== 'string') return null;
   let value: unknown;
   try {
@@ -156,11 +255,9 @@ export function parseFrame(data: unknown): ServerFrame | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
   const type = (value as { type?: unknown }).type;
   if (typeof type !== 'string') return null;
-  if (SEQUENCED.has(type)) {
-    const v = value as { group?: unknown; seq?: unknown };
-    if (typeof v.group !== 'string' || typeof v.seq !== 'number' || !Number.isInteger(v.seq)) return null;
-    return value as SequencedEvent;
-  }
+  const v = value as { group?: unknown; seq?: unknown };
+  if (SEQUENCED.has(type)) return hasSeq(v) ? (value as SequencedEvent) : null;
   if (EPHEMERAL.has(type)) return value as EphemeralFrame;
+  if (hasSeq(v)) return { type, group: v.group, seq: v.seq, unknown: true };
   return null;
 }

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { SequencedEvent } from './protocol';
+import type { SequencedFrame } from './protocol';
 import { Sequencer } from './sequencer';
 import { created, FakeTimers, threadCreated } from './testing';
 
@@ -19,7 +19,7 @@ describe('Sequencer', () => {
       timers,
       gapMs: 1000,
       catchUpTimeoutMs: 5000,
-      apply: (e: SequencedEvent) => applied.push(e.seq),
+      apply: (e: SequencedFrame) => applied.push(e.seq),
       requestCatchUp: (g, after) => catchUps.push([g, after]),
     });
   });
@@ -30,6 +30,17 @@ describe('Sequencer', () => {
     seq.receive(threadCreated(43));
     expect(applied).toEqual([42, 43]);
     expect(seq.last(G)).toBe(43);
+  });
+
+  it('advances on a frame of an unknown type, so the next event is no gap', () => {
+    seq.track(G, 41);
+    seq.receive(created(42));
+    seq.receive({ type: 'poll.closed', group: G, seq: 43, unknown: true });
+    seq.receive(created(44));
+    expect(applied).toEqual([42, 43, 44]);
+    expect(seq.last(G)).toBe(44);
+    timers.advance(10_000);
+    expect(catchUps).toEqual([]);
   });
 
   it('drops duplicates (seq <= last)', () => {

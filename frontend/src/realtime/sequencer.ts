@@ -1,4 +1,4 @@
-import type { SequencedEvent } from './protocol';
+import type { SequencedFrame } from './protocol';
 import type { Timers } from './timers';
 
 /**
@@ -9,9 +9,12 @@ import type { Timers } from './timers';
  *   sequencer asks for a catch-up (`subscribe {group, after_seq: last}`), and applies held events as
  *   soon as they are contiguous.
  * - A paused group (after `resync_required`) drops everything until it is tracked again.
+ *
+ * Every frame with a `group` and a `seq` takes its place, whatever its type: one this client does
+ * not know is "applied" too (the handler ignores it), or the next event would look like a gap.
  */
 export interface SequencerOptions {
-  apply: (event: SequencedEvent) => void;
+  apply: (event: SequencedFrame) => void;
   requestCatchUp: (group: string, afterSeq: number) => void;
   timers: Timers;
   /** How long a gap may stay open before asking for a catch-up. */
@@ -24,7 +27,7 @@ interface GroupState {
   last: number | null;
   /** Highest seq known to exist (from held events or `subscribed.last_seq`). */
   known: number;
-  held: Map<number, SequencedEvent>;
+  held: Map<number, SequencedFrame>;
   timer: unknown;
   paused: boolean;
   catchingUp: boolean;
@@ -100,7 +103,7 @@ export class Sequencer {
     }
   }
 
-  receive(event: SequencedEvent): void {
+  receive(event: SequencedFrame): void {
     const st = this.groups.get(event.group);
     if (!st || st.paused) return;
     if (st.last === null) {
@@ -129,7 +132,7 @@ export class Sequencer {
     this.checkGap(group, st);
   }
 
-  private applyOne(st: GroupState, event: SequencedEvent): void {
+  private applyOne(st: GroupState, event: SequencedFrame): void {
     st.last = event.seq;
     st.known = Math.max(st.known, event.seq);
     try {

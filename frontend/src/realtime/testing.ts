@@ -142,6 +142,8 @@ export function makeMessage(over: Partial<Message> = {}): Message {
     deleted: false,
     reactions: [],
     client_id: null,
+    pinned: false,
+    moderation: null,
     ...over,
   };
 }
@@ -163,6 +165,7 @@ export function threadCreated(seq: number, group = 'energie-klimaat'): Sequenced
       created_at: '2026-11-25T14:05:00Z',
       last_message_at: null,
       message_count: 0,
+      locked: false,
     },
   };
 }

@@ -10,7 +10,7 @@ import {
 } from '../api/endpoints';
 import type { Message, Thread, UserRef } from '../api/types';
 import type { OutboxUpdate, RealtimeClient, RealtimeError } from '../realtime/client';
-import type { MessageEvent } from '../realtime/protocol';
+import type { MessageEvent, ThreadEvent } from '../realtime/protocol';
 import { MessageStore, type ChatMessage } from './messages';
 
 export const MAX_BODY_CHARS = 10_000;
@@ -197,6 +197,13 @@ export class ChatStore {
     v.store.applyEvent(ev.message, ev.seq);
     v.sync();
     if (ev.type === 'message.created' && this.current === v.id) this.markRead(v.id);
+  }
+
+  /** `thread.locked` / `thread.unlocked`: the open view shows the thread as it is now. */
+  onThreadEvent(ev: ThreadEvent): void {
+    const v = this.views.get(ev.thread.id);
+    if (!v?.thread) return;
+    v.thread = { ...v.thread, ...ev.thread, unread: v.thread.unread };
   }
 
   onOutbox(u: OutboxUpdate): void {

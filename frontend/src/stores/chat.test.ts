@@ -36,6 +36,7 @@ function setup() {
     created_at: '2026-11-25T14:00:00Z',
     last_message_at: null,
     message_count: 0,
+    locked: false,
   };
   rt.subscribe(G, 41);
   rt.connect();
@@ -66,6 +67,22 @@ describe('ChatStore with the realtime client', () => {
     chat.retry(12, 'cid-1');
     expect(view.messages[0].state).toBe('pending');
     expect(ws.framesOfType('message.send').map((f) => f.client_id)).toEqual(['cid-1', 'cid-1']);
+  });
+
+  it('shows a hidden message without its text and the locked state of its thread, live', () => {
+    const { rt, chat, view, ws } = setup();
+    rt.on('message.hidden', (e) => chat.onMessageEvent(e));
+    rt.on('thread.locked', (e) => chat.onThreadEvent(e));
+    ws.receive(created(42, { id: 311, thread: 12 }));
+    ws.receive({
+      ...created(43, { id: 311, seq: 42, thread: 12, body: '', html: '', moderation: { state: 'hidden', reason: 'Spam' } }),
+      type: 'message.hidden',
+    });
+    expect(view.messages).toHaveLength(1);
+    expect(view.messages[0]).toMatchObject({ id: 311, body: '', moderation: { state: 'hidden', reason: 'Spam' } });
+    ws.receive({ type: 'thread.locked', group: G, seq: 44, thread: { ...view.thread, locked: true } });
+    expect(view.thread?.locked).toBe(true);
+    expect(rt.lastSeq(G)).toBe(44);
   });
 
   it('refuses empty and over-long bodies', () => {

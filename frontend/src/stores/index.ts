@@ -5,6 +5,7 @@ import { RealtimeClient, socketUrl } from '../realtime/client';
 import { ChatStore } from './chat.svelte';
 import { ConnectionStore } from './connection.svelte';
 import { GroupsStore } from './groups.svelte';
+import { ModerationStore } from './moderation.svelte';
 import { PresenceStore } from './presence.svelte';
 import { SessionStore } from './session.svelte';
 import { ThreadsStore } from './threads.svelte';
@@ -16,6 +17,7 @@ export const connection = new ConnectionStore(rt);
 export const presence = new PresenceStore();
 export const groups = new GroupsStore(rt);
 export const threads = new ThreadsStore();
+export const moderation = new ModerationStore();
 
 export const session = new SessionStore({
   signedIn() {
@@ -30,6 +32,7 @@ export const session = new SessionStore({
     threads.clear();
     chat.clear();
     presence.clear();
+    moderation.clear();
     void groups.load();
   },
 });
@@ -61,10 +64,27 @@ rt.on('message.created', (ev) => {
   threads.onMessageCreated(ev, unread);
   if (unread) groups.addUnread(ev.group, 1);
 });
-rt.on('message.edited', (ev) => chat.onMessageEvent(ev));
-rt.on('message.deleted', (ev) => chat.onMessageEvent(ev));
-rt.on('reaction.changed', (ev) => chat.onMessageEvent(ev));
+// Every other message event carries the message as it is now (moderation ones included): upsert it.
+for (const type of [
+  'message.edited',
+  'message.deleted',
+  'reaction.changed',
+  'message.hidden',
+  'message.unhidden',
+  'message.removed',
+  'message.pinned',
+  'message.unpinned',
+] as const) {
+  rt.on(type, (ev) => chat.onMessageEvent(ev));
+}
 rt.on('thread.created', (ev) => threads.onThreadCreated(ev));
+for (const type of ['thread.locked', 'thread.unlocked'] as const) {
+  rt.on(type, (ev) => {
+    threads.onThreadChanged(ev);
+    chat.onThreadEvent(ev);
+  });
+}
+rt.on('group.slow_mode', (ev) => moderation.onSlowMode(ev));
 rt.on('outbox', (u) => chat.onOutbox(u));
 rt.on('presence', (f) => presence.onPresence(f));
 rt.on('typing', (f) => presence.onTyping(f, session.myId));

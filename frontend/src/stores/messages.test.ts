@@ -102,6 +102,26 @@ describe('MessageStore', () => {
     expect(s.list()).toHaveLength(1);
   });
 
+  it('applies the moderation events like edits: hidden, removed, pinned, unhidden', () => {
+    const s = new MessageStore(12);
+    s.applyEvent(makeMessage({ id: 311, seq: 42 }), 42);
+    // A member receives a hidden message without its text.
+    const hidden = { state: 'hidden', reason: 'Persoonlijke gegevens' } as const;
+    s.applyEvent(makeMessage({ id: 311, seq: 42, body: '', html: '', moderation: hidden }), 43);
+    expect(s.get(311)).toMatchObject({ body: '', html: '', moderation: hidden, deleted: false });
+    s.applyEvent(makeMessage({ id: 311, seq: 42, moderation: null }), 44);
+    expect(s.get(311)).toMatchObject({ body: 'bericht 311', moderation: null });
+    s.applyEvent(makeMessage({ id: 311, seq: 42, pinned: true }), 45);
+    expect(s.get(311)?.pinned).toBe(true);
+    const removed = { state: 'removed', reason: 'Spam' } as const;
+    s.applyEvent(makeMessage({ id: 311, seq: 42, deleted: true, body: '', html: '', moderation: removed }), 46);
+    expect(s.get(311)).toMatchObject({ deleted: true, moderation: removed });
+    // A late copy of the pin does not bring the text back.
+    s.applyEvent(makeMessage({ id: 311, seq: 42, pinned: true }), 45);
+    expect(s.get(311)?.deleted).toBe(true);
+    expect(s.list()).toHaveLength(1);
+  });
+
   it('ignores an older change than the one applied', () => {
     const s = new MessageStore(12);
     s.applyEvent(makeMessage({ id: 311, body: 'v2' }), 44);

@@ -80,6 +80,8 @@ export class MessageStore {
       deleted: false,
       reactions: [],
       client_id: clientId,
+      pinned: false,
+      moderation: null,
       state: 'pending',
       localOrder: ++this.localCounter,
     };
@@ -111,7 +113,8 @@ export class MessageStore {
   }
 
   /**
-   * Applies a live event (created/edited/deleted/reaction.changed all carry the whole message).
+   * Applies a live event (created, edited, deleted, reaction.changed and the moderation events
+   * hidden, unhidden, removed, pinned, unpinned all carry the whole message).
    * `eventSeq` is the group seq of the change; an older change than the one applied is ignored.
    */
   applyEvent(message: Message, eventSeq: number): void {

@@ -1,7 +1,7 @@
 import { ApiError } from '../api/client';
 import { createThread, listThreads } from '../api/endpoints';
 import type { Thread } from '../api/types';
-import type { MessageEvent, ThreadCreatedEvent } from '../realtime/protocol';
+import type { MessageEvent, ThreadCreatedEvent, ThreadEvent } from '../realtime/protocol';
 import type { LoadStatus } from './groups.svelte';
 
 export interface GroupThreads {
@@ -53,6 +53,15 @@ export class ThreadsStore {
 
   onThreadCreated(ev: ThreadCreatedEvent): void {
     this.add(ev.thread);
+  }
+
+  /** `thread.locked` / `thread.unlocked` carry the thread as it is now; its unread count stays ours. */
+  onThreadChanged(ev: ThreadEvent): void {
+    const entry = this.byGroup[ev.group];
+    const i = entry?.threads.findIndex((t) => t.id === ev.thread.id) ?? -1;
+    if (!entry || i < 0) return;
+    const current = entry.threads[i];
+    entry.threads[i] = { ...current, ...ev.thread, unread: current.unread };
   }
 
   onMessageCreated(ev: MessageEvent<'message.created'>, countsAsUnread: boolean): void {
