@@ -344,7 +344,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self._deliver_catch_up(message["group_id"], catch_up)
             return
         subscription.last_seq = seq
-        await self._send_frame(redact(event, moderator=subscription.moderator))
+        await self._send_frame(redact(event, moderator=subscription.moderator, viewer_id=self.user.pk))
 
     async def group_ephemeral(self, message: dict[str, Any]) -> None:
         if message["group_id"] not in self.subscriptions:
@@ -390,7 +390,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
         for event in catch_up.events:
             if event["seq"] > subscription.last_seq:
                 subscription.last_seq = event["seq"]
-                await self._send_frame(redact(event, moderator=subscription.moderator))
+                await self._send_frame(
+                    redact(event, moderator=subscription.moderator, viewer_id=self.user.pk)
+                )
         subscription.last_seq = max(subscription.last_seq, catch_up.last_seq)
 
     async def _end_subscription(self, group_id: int, reason: str | None) -> None:

@@ -21,6 +21,7 @@ SequencedType = Literal[
     "message.removed",
     "message.pinned",
     "message.unpinned",
+    "message.approved",
     "group.slow_mode",
 ]
 MESSAGE_EVENT_TYPES: frozenset[str] = frozenset(
@@ -34,6 +35,7 @@ MESSAGE_EVENT_TYPES: frozenset[str] = frozenset(
         "message.removed",
         "message.pinned",
         "message.unpinned",
+        "message.approved",
     }
 )
 THREAD_EVENT_TYPES: frozenset[str] = frozenset({"thread.created", "thread.locked", "thread.unlocked"})
@@ -93,6 +95,8 @@ def message_payload(message: Message, *, group_slug: str, full: bool = False) ->
         moderation = {"state": "removed", "reason": message.moderation_reason}
     elif message.hidden_at is not None:
         moderation = {"state": "hidden", "reason": message.moderation_reason}
+    elif message.held_at is not None:
+        moderation = {"state": "held", "reason": message.moderation_reason}
     withheld = deleted or (moderation is not None and not full)
     return {
         "id": message.pk,
@@ -112,11 +116,19 @@ def message_payload(message: Message, *, group_slug: str, full: bool = False) ->
     }
 
 
-def redact(event: dict[str, Any], *, moderator: bool) -> dict[str, Any]:
+def full_view(message: Message, *, moderator: bool, viewer_id: int | None) -> bool:
+    """Whether a viewer gets the message's text despite its moderation state (see `redact`)."""
+    return moderator or (message.held_at is not None and message.author_id == viewer_id)
+
+
+def redact(event: dict[str, Any], *, moderator: bool, viewer_id: int | None = None) -> dict[str, Any]:
     """Shape a published event (rendered with full=True) for one viewer: members never receive the
-    text of a hidden or removed message."""
+    text of a hidden, held or removed message — except their own held message, which they see
+    waiting for approval."""
     message = event.get("message")
     if moderator or not message or not message.get("moderation"):
+        return event
+    if message["moderation"]["state"] == "held" and message["author"]["id"] == viewer_id:
         return event
     removed = message["moderation"]["state"] == "removed"
     shaped = {**message, "body": "", "html": "", "reactions": [], "deleted": message["deleted"] or removed}

@@ -49,6 +49,7 @@ class Message(models.Model):
     # Moderation state (written through moderation.services). A hidden message shows members only
     # the reason; a removed one is a tombstone for members, its text kept for appeals until purged.
     hidden_at = models.DateTimeField(null=True, blank=True)
+    held_at = models.DateTimeField(null=True, blank=True)  # awaiting a moderator's approval
     removed_at = models.DateTimeField(null=True, blank=True)
     moderation_reason = models.CharField(max_length=500, blank=True)
     pinned_at = models.DateTimeField(null=True, blank=True)

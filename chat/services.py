@@ -22,6 +22,7 @@ from backend.exceptions import PermissionDenied, RateLimited, ValidationFailed
 from groups.models import Group
 from groups.selectors import ensure_can_post
 from groups.services import group_allocate_seq
+from moderation import automatic as moderation_automatic
 from moderation import checks as moderation_checks
 
 from . import markdown
@@ -142,6 +143,7 @@ def message_send(*, author: User, thread: Thread, body: str, client_id: uuid.UUI
     ensure_may_send(author=author, group=group, thread=thread, new_message=True)
     body = _clean_body(body)
     check_rate_limit(user=author)
+    verdict = moderation_automatic.screen(author=author, group=group, body=body)
     html = markdown.render(body)  # before taking the group lock: rendering can take a while
     try:
         with transaction.atomic():
@@ -159,6 +161,8 @@ def message_send(*, author: User, thread: Thread, body: str, client_id: uuid.UUI
                 html=html,
                 client_id=client_id,
                 seq=seq,
+                held_at=timezone.now() if verdict.action == "hold" else None,
+                moderation_reason=verdict.reason if verdict.action == "hold" else "",
             )
             GroupEvent.objects.create(group=group, seq=seq, type="message.created", message=message)
             Thread.objects.filter(pk=thread.pk).update(
@@ -167,6 +171,7 @@ def message_send(*, author: User, thread: Thread, body: str, client_id: uuid.UUI
             # The sender has read their own message.
             _advance_read(user=author, thread=thread, seq=seq)
             message.group = group
+            moderation_automatic.record(message=message, verdict=verdict)
             _publish_message("message.created", seq, message)
     except IntegrityError:
         existing = _existing(author, client_id)
@@ -324,10 +329,12 @@ def message_set_moderation(*, message: Message, state: str, reason: str = "") ->
         message.hidden_at, event_type = now, "message.hidden"
     elif state == "removed":
         message.removed_at, event_type = now, "message.removed"
+    elif message.held_at is not None:
+        message.held_at, event_type = None, "message.approved"
     else:
         message.hidden_at, event_type = None, "message.unhidden"
     message.moderation_reason = reason if state != "visible" else ""
-    message.save(update_fields=["hidden_at", "removed_at", "moderation_reason"])
+    message.save(update_fields=["hidden_at", "held_at", "removed_at", "moderation_reason"])
     _publish_message(event_type, _record(message.group, event_type, message=message), message)
     return event_type
 

@@ -19,7 +19,7 @@ from groups.selectors import access_group
 from moderation.selectors import is_moderator
 
 from . import selectors, services
-from .events import message_payload, redact, thread_payload
+from .events import full_view, message_payload, redact, thread_payload
 from .serializers import (
     EmojiInput,
     GroupEventsOut,
@@ -96,7 +96,9 @@ class GroupEventsView(APIView):
                 "group": group.slug,
                 "last_seq": catch_up.last_seq,
                 "resync_required": catch_up.resync_required,
-                "events": [redact(e, moderator=moderator) for e in catch_up.events],
+                "events": [
+                    redact(e, moderator=moderator, viewer_id=request.user.pk) for e in catch_up.events
+                ],
             }
         )
 
@@ -122,14 +124,24 @@ class ThreadMessagesView(APIView):
             messages = selectors.messages_after(thread=thread, after_seq=after_seq, limit=limit)
             return Response(
                 {
-                    "results": [message_payload(m, group_slug=slug, full=full) for m in messages],
+                    "results": [
+                        message_payload(
+                            m, group_slug=slug, full=full_view(m, moderator=full, viewer_id=request.user.pk)
+                        )
+                        for m in messages
+                    ],
                     "complete": len(messages) < limit,
                 }
             )
         paginator = MessagePagination()
         page = paginator.paginate_queryset(selectors.message_list(thread=thread), request, view=self)
         return paginator.get_paginated_response(
-            [message_payload(m, group_slug=slug, full=full) for m in page]
+            [
+                message_payload(
+                    m, group_slug=slug, full=full_view(m, moderator=full, viewer_id=request.user.pk)
+                )
+                for m in page
+            ]
         )
 
     @extend_schema(request=MessagePostInput, responses={201: MessageOut, 200: MessageOut})
@@ -139,7 +151,11 @@ class ThreadMessagesView(APIView):
             author=request.user, thread=thread, **validated(MessagePostInput, request)
         )
         return Response(
-            message_payload(result.message, group_slug=thread.group.slug),
+            message_payload(
+                result.message,
+                group_slug=thread.group.slug,
+                full=full_view(result.message, moderator=False, viewer_id=request.user.pk),
+            ),
             status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
         )
 
@@ -161,6 +177,7 @@ class MessageDetailView(APIView):
     def get(self, request: Request, message_id: int) -> Response:
         message = selectors.access_message(user=request.user, message_id=message_id)
         full = is_moderator(request.user, message.group)
+        full = full_view(message, moderator=full, viewer_id=request.user.pk)
         return Response(message_payload(message, group_slug=message.group.slug, full=full))
 
     @extend_schema(request=MessageBodyInput, responses=MessageOut)

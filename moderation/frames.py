@@ -84,5 +84,7 @@ MODERATION_FRAMES: dict[str, tuple[Callable[..., Any], type]] = {
         inputs.MemberReasonInput,
     ),
     "message.report": (_report, inputs.MessageReportInput),
+    "message.approve": (_message_moderation(svc.message_approve), inputs.MessageActionInput),
+    "message.reject": (_message_moderation(svc.message_reject), inputs.MessageActionInput),
     "member.kick": (_member_action(svc.member_kick), inputs.MemberReasonInput),
 }

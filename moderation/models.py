@@ -22,6 +22,12 @@ class Action(models.TextChoices):
     KICK = "kick"
     REPORT_CLAIM = "report_claim"
     REPORT_RESOLVE = "report_resolve"
+    HOLD = "hold"
+    APPROVE = "approve"
+    REJECT = "reject"
+    FILTER_BLOCK = "filter_block"
+    FILTER_FLAG = "filter_flag"
+    SETTINGS = "settings"
 
 
 class AuditEntryQuerySet(models.QuerySet):
@@ -140,7 +146,10 @@ class Report(models.Model):
     library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="+")
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="+")
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reports")
-    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # None: opened automatically by the word filter.
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     category = models.CharField(max_length=20, choices=ReportCategory.choices)
     note = models.CharField(max_length=1000, blank=True)
     status = models.CharField(max_length=10, choices=ReportStatus.choices, default=ReportStatus.OPEN)
@@ -161,3 +170,38 @@ class Report(models.Model):
             models.UniqueConstraint(fields=["message", "reporter"], name="uniq_report_per_reporter")
         ]
         indexes = [models.Index(fields=["library", "status"])]
+
+
+class FilterAction(models.TextChoices):
+    BLOCK = "block"  # the sender gets an error, nothing is stored
+    HOLD = "hold"  # stored, invisible to others until a moderator approves it
+    FLAG = "flag"  # published, and a report is opened
+
+
+class WordFilter(models.Model):
+    """One entry of a library's word list: a word or phrase, matched case-insensitively as whole
+    words (never as a regular expression, so no pattern can hang the matcher)."""
+
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="word_filters")
+    phrase = models.CharField(max_length=100)
+    action = models.CharField(max_length=8, choices=FilterAction.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["phrase"]
+        constraints = [models.UniqueConstraint(fields=["library", "phrase"], name="uniq_word_filter")]
+
+
+class LibraryModerationSettings(models.Model):
+    """Per library: its community guidelines (huisregels) and the new-member hold — the first
+    `new_member_messages` messages with links from accounts younger than `new_member_days` days are
+    held for review (0 messages: off, the default)."""
+
+    library = models.OneToOneField(Library, on_delete=models.CASCADE, related_name="moderation_settings")
+    guidelines = models.TextField(blank=True)
+    new_member_messages = models.PositiveIntegerField(default=0)
+    new_member_days = models.PositiveIntegerField(default=7)
+    updated_at = models.DateTimeField(auto_now=True)

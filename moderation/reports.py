@@ -27,7 +27,11 @@ def report_payload(report: Report) -> dict[str, Any]:
         "id": report.pk,
         "group": report.group.slug,
         "message": message_payload(report.message, group_slug=report.group.slug, full=True),
-        "reporter": {"id": report.reporter_id, "display_name": report.reporter.display_name},
+        "reporter": (
+            {"id": report.reporter_id, "display_name": report.reporter.display_name}
+            if report.reporter_id
+            else None  # opened by the word filter
+        ),
         "category": report.category,
         "note": report.note,
         "status": report.status,

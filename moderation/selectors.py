@@ -11,11 +11,21 @@ from chat.models import Message, Thread
 from groups.models import Group, Librarian, Library, Membership, MembershipState, Role
 from groups.selectors import AnyUser
 
-from .models import Action, AuditEntry, Sanction, SlowMode
+from .models import Action, AuditEntry, LibraryModerationSettings, Sanction, SlowMode, WordFilter
 
 # What a group's hosts may do; librarians of the library and staff may do everything.
 HOST_ACTIONS = frozenset(
-    {Action.HIDE, Action.UNHIDE, Action.PIN, Action.UNPIN, Action.LOCK, Action.UNLOCK, Action.SLOW_MODE}
+    {
+        Action.HIDE,
+        Action.UNHIDE,
+        Action.PIN,
+        Action.UNPIN,
+        Action.LOCK,
+        Action.UNLOCK,
+        Action.SLOW_MODE,
+        Action.APPROVE,
+        Action.REJECT,
+    }
 )
 
 
@@ -134,3 +144,22 @@ def moderated_library(*, user: AnyUser, slug: str) -> Library:
     if library is None or not is_library_moderator(user, library.pk):
         raise NotFound()
     return library
+
+
+def held_messages(*, library_id: int) -> QuerySet[Message]:
+    return (
+        Message.objects.filter(group__library_id=library_id, held_at__isnull=False, removed_at__isnull=True)
+        .select_related("author", "group")
+        .prefetch_related("reactions")
+        .order_by("held_at")
+    )
+
+
+def library_settings(*, library_id: int) -> LibraryModerationSettings:
+    return LibraryModerationSettings.objects.filter(
+        library_id=library_id
+    ).first() or LibraryModerationSettings(library_id=library_id)
+
+
+def word_filters(*, library_id: int) -> QuerySet[WordFilter]:
+    return WordFilter.objects.filter(library_id=library_id)

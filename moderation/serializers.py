@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from .models import Action, ReportCategory, ReportOutcome, ReportStatus
+from .models import Action, FilterAction, ReportCategory, ReportOutcome, ReportStatus
 
 
 class ReasonInput(serializers.Serializer):
@@ -102,3 +102,14 @@ class LibraryRefInput(serializers.Serializer):
     """WebSocket: moderation.subscribe (the live report queue of a library)."""
 
     library = serializers.SlugField(max_length=60)
+
+
+class WordFilterInput(serializers.Serializer):
+    phrase = serializers.CharField(max_length=100)
+    action = serializers.ChoiceField(choices=FilterAction.choices)
+
+
+class LibrarySettingsInput(serializers.Serializer):
+    guidelines = serializers.CharField(allow_blank=True, required=False, max_length=20000)
+    new_member_messages = serializers.IntegerField(min_value=0, max_value=100, required=False)
+    new_member_days = serializers.IntegerField(min_value=0, max_value=365, required=False)

@@ -20,8 +20,16 @@ from groups import services as group_services
 from groups.models import Group
 from groups.selectors import AnyUser, is_librarian_of
 
-from .models import Action, AuditEntry, Sanction, SanctionKind, SlowMode
-from .selectors import active_sanction, can_moderate
+from .models import (
+    Action,
+    AuditEntry,
+    LibraryModerationSettings,
+    Sanction,
+    SanctionKind,
+    SlowMode,
+    WordFilter,
+)
+from .selectors import active_sanction, can_moderate, is_library_moderator
 
 MSG_REASON_REQUIRED = _("Give a reason: the member will see it.")
 MSG_NOTHING_TO_CHANGE = _("Nothing to change: it is already so.")
@@ -104,6 +112,102 @@ def _moderate_message(*, actor: AnyUser, message: Message, action: str, state: s
             thread=message.thread_id,
         )
     return message
+
+
+def _review_held(*, actor: AnyUser, message: Message, approve: bool, reason: str) -> Message:
+    group = message.group
+    action = Action.APPROVE if approve else Action.REJECT
+    _ensure(actor, group, action)
+    with transaction.atomic():
+        message = chat_services.message_lock(message)
+        if message.held_at is None or message.removed_at is not None:
+            raise ValidationFailed(fields={"id": [str(MSG_NOTHING_TO_CHANGE)]})
+        state = "visible" if approve else "removed"
+        chat_services.message_set_moderation(message=message, state=state, reason=reason)
+        audit_record(
+            actor,
+            group,
+            action,
+            target_user_id=message.author_id,
+            message=message,
+            reason=reason,
+            before={"state": "held"},
+            after={"state": state},
+        )
+        _notify(
+            message.author_id,
+            action=action,
+            group=group,
+            reason=reason,
+            message=message.pk,
+            thread=message.thread_id,
+        )
+    return message
+
+
+def message_approve(*, actor: AnyUser, message: Message, reason: str = "") -> Message:
+    """Publish a held message to everyone."""
+    return _review_held(actor=actor, message=message, approve=True, reason=reason)
+
+
+def message_reject(*, actor: AnyUser, message: Message, reason: str) -> Message:
+    """Reject a held message: it becomes a removed message (kept for appeal, then purged)."""
+    if not reason.strip():
+        raise ValidationFailed(fields={"reason": [str(MSG_REASON_REQUIRED)]})
+    return _review_held(actor=actor, message=message, approve=False, reason=reason)
+
+
+def _ensure_library(actor: AnyUser, library_id: int) -> None:
+    if not is_library_moderator(actor, library_id):
+        raise PermissionDenied()
+
+
+@transaction.atomic
+def word_filter_add(*, actor: AnyUser, library_id: int, phrase: str, action: str) -> WordFilter:
+    _ensure_library(actor, library_id)
+    phrase = " ".join(phrase.split())
+    if not phrase:
+        raise ValidationFailed(fields={"phrase": [str(MSG_REASON_REQUIRED)]})
+    entry, _created = WordFilter.objects.update_or_create(
+        library_id=library_id, phrase=phrase, defaults={"action": action, "created_by": actor}
+    )
+    AuditEntry.objects.create(
+        library_id=library_id,
+        actor=actor,
+        action=Action.SETTINGS,
+        after={"word_filter": phrase, "action": action},
+    )
+    return entry
+
+
+@transaction.atomic
+def word_filter_remove(*, actor: AnyUser, library_id: int, entry_id: int) -> None:
+    _ensure_library(actor, library_id)
+    entry = WordFilter.objects.filter(library_id=library_id, pk=entry_id).first()
+    if entry is None:
+        raise NotFound()
+    AuditEntry.objects.create(
+        library_id=library_id,
+        actor=actor,
+        action=Action.SETTINGS,
+        before={"word_filter": entry.phrase, "action": entry.action},
+    )
+    entry.delete()
+
+
+@transaction.atomic
+def library_settings_update(*, actor: AnyUser, library_id: int, **changes: Any) -> LibraryModerationSettings:
+    """Community guidelines and the new-member hold, by the library's librarians."""
+    _ensure_library(actor, library_id)
+    settings_row, _created = LibraryModerationSettings.objects.get_or_create(library_id=library_id)
+    before = {k: getattr(settings_row, k) for k in changes}
+    for key, value in changes.items():
+        setattr(settings_row, key, value)
+    settings_row.save()
+    AuditEntry.objects.create(
+        library_id=library_id, actor=actor, action=Action.SETTINGS, before=before, after=changes
+    )
+    return settings_row
 
 
 def message_hide(*, actor: AnyUser, message: Message, reason: str) -> Message:

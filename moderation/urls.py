@@ -16,5 +16,12 @@ urlpatterns = [
     path("libraries/<slug:slug>/reports/", views.ReportQueueView.as_view()),
     path("messages/<int:message_id>/report/", views.MessageReportView.as_view()),
     path("reports/<int:report_id>/claim/", views.ReportClaimView.as_view()),
+    path("messages/<int:message_id>/approve/", views.MessageApproveView.as_view()),
+    path("messages/<int:message_id>/reject/", views.MessageRejectView.as_view()),
+    path("libraries/<slug:slug>/held/", views.HeldMessagesView.as_view()),
+    path("libraries/<slug:slug>/word-filters/", views.WordFilterListView.as_view()),
+    path("libraries/<slug:slug>/word-filters/<int:entry_id>/", views.WordFilterDetailView.as_view()),
+    path("libraries/<slug:slug>/settings/", views.LibrarySettingsView.as_view()),
+    path("libraries/<slug:slug>/guidelines/", views.GuidelinesView.as_view()),
     path("reports/<int:report_id>/resolve/", views.ReportResolveView.as_view()),
 ]

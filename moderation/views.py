@@ -24,6 +24,7 @@ from .models import SanctionKind
 from .serializers import (
     AuditQueryInput,
     BanInput,
+    LibrarySettingsInput,
     MuteInput,
     ReasonInput,
     ReportInput,
@@ -31,6 +32,7 @@ from .serializers import (
     ReportResolveInput,
     RequiredReasonInput,
     SlowModeInput,
+    WordFilterInput,
 )
 
 
@@ -278,3 +280,88 @@ class ReportResolveView(_ModerationView):
         return Response(
             reports.report_payload(reports.report_resolve(actor=request.user, report=report, **data))
         )
+
+
+class MessageApproveView(_ModerationView):
+    @extend_schema(request=ReasonInput)
+    def post(self, request: Request, message_id: int) -> Response:
+        message = access_message(user=request.user, message_id=message_id)
+        data = validated(ReasonInput, request)
+        return _message_response(services.message_approve(actor=request.user, message=message, **data))
+
+
+class MessageRejectView(_ModerationView):
+    @extend_schema(request=RequiredReasonInput)
+    def post(self, request: Request, message_id: int) -> Response:
+        message = access_message(user=request.user, message_id=message_id)
+        data = validated(RequiredReasonInput, request)
+        return _message_response(services.message_reject(actor=request.user, message=message, **data))
+
+
+def _library_for_moderators(request: Request, slug: str):
+    library = library_get(slug=slug)
+    if not selectors.is_library_moderator(request.user, library.pk):
+        raise PermissionDenied()
+    return library
+
+
+class HeldMessagesView(_ModerationView):
+    def get(self, request: Request, slug: str) -> Response:
+        library = _library_for_moderators(request, slug)
+        held = selectors.held_messages(library_id=library.pk)[:500]
+        return Response([message_payload(m, group_slug=m.group.slug, full=True) for m in held])
+
+
+def _filter_data(entry) -> dict:
+    return {"id": entry.pk, "phrase": entry.phrase, "action": entry.action}
+
+
+class WordFilterListView(_ModerationView):
+    def get(self, request: Request, slug: str) -> Response:
+        library = _library_for_moderators(request, slug)
+        return Response([_filter_data(e) for e in selectors.word_filters(library_id=library.pk)])
+
+    @extend_schema(request=WordFilterInput)
+    def post(self, request: Request, slug: str) -> Response:
+        library = library_get(slug=slug)
+        data = validated(WordFilterInput, request)
+        entry = services.word_filter_add(actor=request.user, library_id=library.pk, **data)
+        return Response(_filter_data(entry), status=status.HTTP_201_CREATED)
+
+
+class WordFilterDetailView(_ModerationView):
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request, slug: str, entry_id: int) -> Response:
+        library = library_get(slug=slug)
+        services.word_filter_remove(actor=request.user, library_id=library.pk, entry_id=entry_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _settings_data(row) -> dict:
+    return {
+        "guidelines": row.guidelines,
+        "new_member_messages": row.new_member_messages,
+        "new_member_days": row.new_member_days,
+    }
+
+
+class LibrarySettingsView(_ModerationView):
+    def get(self, request: Request, slug: str) -> Response:
+        library = _library_for_moderators(request, slug)
+        return Response(_settings_data(selectors.library_settings(library_id=library.pk)))
+
+    @extend_schema(request=LibrarySettingsInput)
+    def put(self, request: Request, slug: str) -> Response:
+        library = library_get(slug=slug)
+        data = validated(LibrarySettingsInput, request)
+        row = services.library_settings_update(actor=request.user, library_id=library.pk, **data)
+        return Response(_settings_data(row))
+
+
+class GuidelinesView(APIView):
+    """The library's community guidelines (huisregels): public, linked from every notice."""
+
+    def get(self, request: Request, slug: str) -> Response:
+        library = library_get(slug=slug)
+        row = selectors.library_settings(library_id=library.pk)
+        return Response({"library": library.slug, "guidelines": row.guidelines})

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from django.db import transaction
 from django.urls import resolve
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from chat import services as chat_services
@@ -119,6 +120,10 @@ Prepare = Callable[[Place, Any], None]
 def _hidden(place: Place, librarian) -> None:
     message = Message.objects.select_related("group").get(pk=place.message.pk)
     moderation.message_hide(actor=librarian, message=message, reason="Nakijken")
+
+
+def _held(place: Place, librarian) -> None:
+    Message.objects.filter(pk=place.message.pk).update(held_at=timezone.now(), moderation_reason="Nakijken")
 
 
 def _pinned(place: Place, librarian) -> None:
@@ -300,9 +305,10 @@ def covered_endpoints(library_slug: str = "bieb") -> set[tuple[str, str]]:
         ("get", _route(path(SimpleNamespace(library=SimpleNamespace(slug=library_slug)))))
         for _n, path, _e in AUDIT_ROWS
     }
-    from tests.moderation.test_reports import report_routes  # their own matrix
+    from tests.moderation.test_automatic import automatic_routes  # their own matrices
+    from tests.moderation.test_reports import report_routes
 
-    return covered | report_routes()
+    return covered | report_routes() | automatic_routes()
 
 
 def test_the_matrix_covers_every_moderation_endpoint():
@@ -384,6 +390,8 @@ WS_ROWS: list[tuple[str, Callable[[Fresh], dict], Prepare | None, dict]] = [
     ("member.ban", lambda f: _member_frame(f, **REASON), None, WS_LIBRARIANS),
     ("member.unban", lambda f: _member_frame(f), _banned, WS_LIBRARIANS),
     ("member.kick", lambda f: _member_frame(f, **REASON), None, WS_LIBRARIANS),
+    ("message.approve", lambda f: {"id": f.message.pk}, _held, WS_HOSTS),
+    ("message.reject", lambda f: {"id": f.message.pk, **REASON}, _held, WS_HOSTS),
 ]
 
 
@@ -427,4 +435,5 @@ async def test_ws_moderation_frames(connect, db_call, visibility, frame, fields,
 
 
 def test_every_moderation_frame_is_in_the_matrix():
-    assert {row[0] for row in WS_ROWS} == set(MODERATION_FRAMES)
+    # message.report is open to everyone who can see the message: tests/moderation/test_reports.py.
+    assert {row[0] for row in WS_ROWS} | {"message.report"} == set(MODERATION_FRAMES)
