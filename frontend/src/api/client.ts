@@ -7,6 +7,10 @@ export class ApiError extends Error {
   readonly detail: string;
   readonly fields: Record<string, string[]>;
   readonly retryAfter?: number;
+  /** `banned`, `muted`: when the sanction ends (null: no end). */
+  readonly until?: string | null;
+  /** `muted`: the moderator's reason. */
+  readonly reason?: string;
 
   constructor(status: number, body: ApiErrorBody) {
     super(body.detail || body.code);
@@ -16,6 +20,13 @@ export class ApiError extends Error {
     this.detail = body.detail;
     this.fields = body.fields ?? {};
     this.retryAfter = body.retry_after;
+    this.until = body.until;
+    this.reason = body.reason;
+  }
+
+  /** The fields of the wire shape that explain this error (for `errorText`). */
+  get body(): ApiErrorBody {
+    return { code: this.code, detail: this.detail, retry_after: this.retryAfter, until: this.until, reason: this.reason };
   }
 
   /** Every message to show: the detail, then each field's messages. */
@@ -104,6 +115,8 @@ export function toApiError(status: number, body: unknown): ApiError {
         detail: typeof b.detail === 'string' ? b.detail : '',
         fields: b.fields,
         retry_after: b.retry_after,
+        until: typeof b.until === 'string' || b.until === null ? b.until : undefined,
+        reason: typeof b.reason === 'string' ? b.reason : undefined,
       });
     }
     if (typeof b.detail === 'string') return new ApiError(status, { code: `http_${status}`, detail: b.detail });

@@ -151,8 +151,54 @@ export const en: Catalogue = {
     '🙏': 'thank you',
     '💡': 'idea',
   },
+  moderation: {
+    hiddenNotice: (reason: string) => (reason ? `Hidden by a moderator: ${reason}` : 'Hidden by a moderator.'),
+    removedNotice: (reason: string) => (reason ? `Removed by a moderator: ${reason}` : 'Removed by a moderator.'),
+    hiddenBadge: 'Hidden',
+    removedBadge: 'Removed',
+    markedHidden: 'Members do not see this message.',
+    markedRemoved: 'Removed: members only see that it was removed.',
+    reason: (reason: string) => `Reason: ${reason}`,
+    pinned: 'Pinned',
+    locked: 'This conversation is locked',
+    lockedTag: 'Locked',
+    lockedMember: 'No new messages can be posted.',
+    lockedModerator: 'As a moderator you can still post here.',
+    duration: (s: number) =>
+      s % 3600 === 0 ? (s === 3600 ? '1 hour' : `${s / 3600} hours`)
+      : s % 60 === 0 ? (s === 60 ? '1 minute' : `${s / 60} minutes`)
+      : s === 1 ? '1 second' : `${s} seconds`,
+    slowMode: (duration: string) => `Slow mode: you can post one message every ${duration}.`,
+    slowModeModerator: (duration: string) => `Slow mode is on (one message every ${duration}); it does not apply to moderators.`,
+    mutedUntil: (until: string) => `You have been muted in this group: you cannot post until ${until}.`,
+    mutedIndefinitely: 'You have been muted in this group: you cannot post for now.',
+    notice: {
+      hide: (group: string) => `A moderator hid your message in ${group}.`,
+      unhide: (group: string) => `A moderator made your message in ${group} visible again.`,
+      remove: (group: string) => `A moderator removed your message in ${group}.`,
+      mute: (group: string, until: string | null) =>
+        until ? `You have been muted in ${group}: you cannot post until ${until}.` : `You have been muted in ${group}: you cannot post for now.`,
+      unmute: (group: string) => `You can post in ${group} again.`,
+      ban: (group: string, until: string | null) =>
+        until ? `You have been banned from ${group} until ${until}.` : `You have been banned from ${group}.`,
+      banLibrary: (library: string, until: string | null) =>
+        until ? `You have been banned from every group of ${library} until ${until}.` : `You have been banned from every group of ${library}.`,
+      unban: (group: string) => `Your ban from ${group} has been lifted.`,
+      kick: (group: string) => `A moderator disconnected you from ${group}. You will be reconnected shortly.`,
+      other: (group: string) => `A moderator took action in ${group}.`,
+    },
+    toThread: 'Go to the conversation',
+    dismiss: 'Close',
+  },
   errors: {
     timeout: 'The server did not answer in time.',
     rate_limited: (s: number) => `You are sending too many messages. Try again in ${s} seconds.`,
+    banned: (until: string | null) => (until ? `You have been banned from this group until ${until}.` : 'You have been banned from this group.'),
+    muted: (until: string | null) =>
+      until ? `You have been muted in this group: you cannot post until ${until}.` : 'You have been muted in this group: you cannot post for now.',
+    thread_locked: 'This conversation is locked: no new messages can be posted.',
+    slow_mode: (s: number) =>
+      s === 1 ? 'Slow mode: you can post again in 1 second.' : `Slow mode: you can post again in ${s} seconds.`,
+    reason: (reason: string) => `Reason: ${reason}`,
   },
 };

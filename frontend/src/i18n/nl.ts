@@ -151,9 +151,63 @@ export const nl = {
     '🙏': 'dank je',
     '💡': 'idee',
   },
+  moderation: {
+    /** What members see instead of a hidden message. */
+    hiddenNotice: (reason: string) => (reason ? `Verborgen door een moderator: ${reason}` : 'Verborgen door een moderator.'),
+    /** The tombstone of a removed message. */
+    removedNotice: (reason: string) => (reason ? `Verwijderd door een moderator: ${reason}` : 'Verwijderd door een moderator.'),
+    hiddenBadge: 'Verborgen',
+    removedBadge: 'Verwijderd',
+    /** For moderators, who still see the text. */
+    markedHidden: 'Leden zien dit bericht niet.',
+    markedRemoved: 'Verwijderd: leden zien alleen dat het verwijderd is.',
+    reason: (reason: string) => `Reden: ${reason}`,
+    pinned: 'Vastgezet',
+    locked: 'Dit gesprek is gesloten',
+    lockedTag: 'Gesloten',
+    lockedMember: 'Er kunnen geen nieuwe berichten meer bij.',
+    lockedModerator: 'Als moderator kun je er nog wel berichten plaatsen.',
+    duration: (s: number) =>
+      s % 3600 === 0 ? (s === 3600 ? '1 uur' : `${s / 3600} uur`)
+      : s % 60 === 0 ? (s === 60 ? '1 minuut' : `${s / 60} minuten`)
+      : s === 1 ? '1 seconde' : `${s} seconden`,
+    slowMode: (duration: string) => `Langzame modus: je kunt één bericht per ${duration} plaatsen.`,
+    slowModeModerator: (duration: string) => `Langzame modus staat aan (één bericht per ${duration}); voor moderators geldt die niet.`,
+    mutedUntil: (until: string) => `Je bent gedempt in deze groep: je kunt tot ${until} geen berichten plaatsen.`,
+    mutedIndefinitely: 'Je bent gedempt in deze groep: je kunt voorlopig geen berichten plaatsen.',
+    notice: {
+      hide: (group: string) => `Een moderator heeft je bericht in ${group} verborgen.`,
+      unhide: (group: string) => `Een moderator heeft je bericht in ${group} weer zichtbaar gemaakt.`,
+      remove: (group: string) => `Een moderator heeft je bericht in ${group} verwijderd.`,
+      mute: (group: string, until: string | null) =>
+        until ? `Je bent gedempt in ${group}: je kunt tot ${until} geen berichten plaatsen.` : `Je bent gedempt in ${group}: je kunt voorlopig geen berichten plaatsen.`,
+      unmute: (group: string) => `Je kunt weer berichten plaatsen in ${group}.`,
+      ban: (group: string, until: string | null) =>
+        until ? `Je bent tot ${until} uitgesloten van ${group}.` : `Je bent uitgesloten van ${group}.`,
+      banLibrary: (library: string, until: string | null) =>
+        until
+          ? `Je bent tot ${until} uitgesloten van alle groepen van ${library}.`
+          : `Je bent uitgesloten van alle groepen van ${library}.`,
+      unban: (group: string) => `Je uitsluiting van ${group} is opgeheven.`,
+      kick: (group: string) => `Een moderator heeft je verbinding met ${group} verbroken. Je wordt zo weer verbonden.`,
+      other: (group: string) => `Een moderator heeft een maatregel genomen in ${group}.`,
+    },
+    toThread: 'Naar het gesprek',
+    dismiss: 'Sluiten',
+  },
   errors: {
     timeout: 'De server antwoordde niet op tijd.',
     rate_limited: (s: number) => `Je stuurt te veel berichten. Probeer het over ${s} seconden opnieuw.`,
+    banned: (until: string | null) =>
+      until ? `Je bent tot ${until} uitgesloten van deze groep.` : 'Je bent uitgesloten van deze groep.',
+    muted: (until: string | null) =>
+      until
+        ? `Je bent gedempt in deze groep: je kunt tot ${until} geen berichten plaatsen.`
+        : 'Je bent gedempt in deze groep: je kunt voorlopig geen berichten plaatsen.',
+    thread_locked: 'Dit gesprek is gesloten: er kunnen geen nieuwe berichten meer bij.',
+    slow_mode: (s: number) =>
+      s === 1 ? 'Langzame modus: je kunt over 1 seconde weer een bericht plaatsen.' : `Langzame modus: je kunt over ${s} seconden weer een bericht plaatsen.`,
+    reason: (reason: string) => `Reden: ${reason}`,
   },
 };
 

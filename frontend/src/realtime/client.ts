@@ -46,8 +46,10 @@ export interface OutboxUpdate {
   id?: number;
   seq?: number;
   /** Why it failed: the server's error frame, or `{code: 'timeout'}`. */
-  error?: Pick<ErrorFrame, 'code' | 'detail' | 'retry_after'>;
+  error?: SendError;
 }
+
+export type SendError = Pick<ErrorFrame, 'code' | 'detail' | 'retry_after' | 'until' | 'reason'>;
 
 /** An `error` frame and, when its `ref` is one of ours, the action it answers. */
 export interface RealtimeError extends ErrorFrame {
@@ -431,13 +433,13 @@ export class RealtimeClient {
     this.emit('outbox', publicView(entry));
   }
 
-  private fail(clientId: string, error: Pick<ErrorFrame, 'code' | 'detail' | 'retry_after'>): void {
+  private fail(clientId: string, error: SendError): void {
     const entry = this.outbox.get(clientId);
     if (!entry) return;
     this.timers.clearTimeout(entry.timer);
     entry.timer = null;
     entry.state = 'failed';
-    entry.error = { code: error.code, detail: error.detail, retry_after: error.retry_after };
+    entry.error = { code: error.code, detail: error.detail, retry_after: error.retry_after, until: error.until, reason: error.reason };
     this.emit('outbox', publicView(entry));
   }
 

@@ -9,6 +9,7 @@ import {
   removeReactionRest,
 } from '../api/endpoints';
 import type { Message, Thread, UserRef } from '../api/types';
+import { apiErrorText, errorText } from '../i18n/errors';
 import type { OutboxUpdate, RealtimeClient, RealtimeError } from '../realtime/client';
 import type { MessageEvent, ThreadEvent } from '../realtime/protocol';
 import { MessageStore, type ChatMessage } from './messages';
@@ -162,7 +163,7 @@ export class ChatStore {
       v.next = page.next;
       v.sync();
     } catch (err) {
-      this.notice = err instanceof ApiError ? err.messages().join(' ') || null : null;
+      this.notice = err instanceof ApiError ? apiErrorText(err) || null : null;
     } finally {
       v.loadingOlder = false;
     }
@@ -278,7 +279,7 @@ export class ChatStore {
    */
   onError(e: RealtimeError): void {
     if (e.client_id) return;
-    const text = e.detail || e.code;
+    const text = errorText(e);
     const target = e.target;
     if (target && 'message' in target) {
       const v = [...this.views.values()].find((view) => view.store.get(target.message));
@@ -318,7 +319,7 @@ export class ChatStore {
       }
       return true;
     } catch (err) {
-      const text = err instanceof ApiError ? err.messages().join(' ') || err.code : String(err);
+      const text = apiErrorText(err);
       const v = this.views.get(id);
       if (v) v.actionErrors[messageId] = text;
       else this.notice = text;

@@ -1,6 +1,7 @@
 import { ApiError } from '../api/client';
 import { getGroup, joinGroup, leaveGroup, listGroups } from '../api/endpoints';
 import type { Group } from '../api/types';
+import { apiErrorText, errorText } from '../i18n/errors';
 import type { RealtimeClient, RealtimeError } from '../realtime/client';
 
 export type LoadStatus = 'idle' | 'loading' | 'loaded' | 'error';
@@ -92,7 +93,7 @@ export class GroupsStore {
   /** Takes the `error` frames that answer a subscribe (the pages of the group show them); false for others. */
   onError(e: RealtimeError): boolean {
     if (e.target?.action !== 'subscribe') return false;
-    this.liveError[e.target.group] = e.detail || e.code;
+    this.liveError[e.target.group] = errorText(e);
     return true;
   }
 
@@ -173,8 +174,7 @@ export class GroupsStore {
       }
       return result;
     } catch (err) {
-      this.actionError[slug] =
-        err instanceof ApiError ? { code: err.code, text: err.messages().join(' ') } : { code: 'error', text: String(err) };
+      this.actionError[slug] = err instanceof ApiError ? { code: err.code, text: apiErrorText(err) } : { code: 'error', text: String(err) };
       return null;
     } finally {
       delete this.busy[slug];

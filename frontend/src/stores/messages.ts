@@ -1,5 +1,5 @@
 import type { Message, UserRef } from '../api/types';
-import type { SendState } from '../realtime/client';
+import type { SendError, SendState } from '../realtime/client';
 
 /** A message as shown: server data plus the local send state of our own messages. */
 export interface ChatMessage extends Message {
@@ -7,7 +7,7 @@ export interface ChatMessage extends Message {
   /** Seq of the last event applied to this message; REST pages never override newer event data. */
   version?: number;
   /** Why a send failed (server detail or a timeout). */
-  error?: { code: string; detail: string; retry_after?: number };
+  error?: SendError;
   /** Order of local echoes that have no seq yet. */
   localOrder?: number;
 }

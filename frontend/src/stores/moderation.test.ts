@@ -24,3 +24,23 @@ describe('ModerationStore: slow mode', () => {
     expect(m.slowModeOf('boeken', 7)).toBeUndefined();
   });
 });
+
+describe('ModerationStore: notices and mutes', () => {
+  it('keeps the latest notices until dismissed, and the mute they announce', () => {
+    const m = new ModerationStore();
+    m.onNotice({ type: 'moderation.notice', action: 'hide', group: G, reason: 'Spam', message: 311, thread: 12 });
+    m.onNotice({ type: 'moderation.notice', action: 'mute', group: G, reason: 'Even afkoelen', until: '2026-11-25T16:00:00Z' });
+    expect(m.notices.map((n) => n.frame.action)).toEqual(['hide', 'mute']);
+    expect(m.mutedIn(G, Date.parse('2026-11-25T15:00:00Z'))).toEqual({ until: '2026-11-25T16:00:00Z' });
+    expect(m.mutedIn(G, Date.parse('2026-11-25T16:00:01Z'))).toBeNull();
+    m.dismissNotice(m.notices[0].id);
+    expect(m.notices.map((n) => n.frame.action)).toEqual(['mute']);
+    m.onNotice({ type: 'moderation.notice', action: 'unmute', group: G, reason: '' });
+    expect(m.mutedIn(G)).toBeNull();
+    m.onNotice({ type: 'moderation.notice', action: 'mute', group: 'boeken', reason: 'x', until: null });
+    expect(m.mutedIn('boeken')).toEqual({ until: null });
+    for (let i = 0; i < 10; i++) m.onNotice({ type: 'moderation.notice', action: 'kick', group: G, reason: `${i}` });
+    expect(m.notices).toHaveLength(5);
+    expect(m.notices.at(-1)?.frame.reason).toBe('9');
+  });
+});

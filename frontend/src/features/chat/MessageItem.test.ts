@@ -1,0 +1,105 @@
+import { flushSync, mount, unmount } from 'svelte';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Message } from '../../api/types';
+import { makeMessage } from '../../realtime/testing';
+import type { ChatMessage } from '../../stores/messages';
+import MessageItem from './MessageItem.svelte';
+
+const mounted: Record<string, unknown>[] = [];
+
+afterEach(() => {
+  for (const c of mounted.splice(0)) unmount(c);
+  document.body.innerHTML = '';
+});
+
+function render(over: Partial<Message>, myId: number | null = 9): HTMLElement {
+  const target = document.createElement('ol');
+  document.body.append(target);
+  const message: ChatMessage = { ...makeMessage({ id: 311, seq: 42, ...over }), state: 'sent' };
+  mounted.push(mount(MessageItem, {
+    target,
+    props: {
+      message,
+      myId,
+      canAct: true,
+      showDivider: false,
+      onRetry: () => {},
+      onDiscard: () => {},
+      onEdit: async () => true,
+      onDelete: () => {},
+      onReact: () => {},
+      onDismissError: () => {},
+    },
+  }));
+  flushSync();
+  return target.querySelector('[data-testid="message"]')!;
+}
+
+const byTestId = (root: HTMLElement, id: string) => root.querySelector<HTMLElement>(`[data-testid="${id}"]`);
+
+describe('MessageItem: moderation state', () => {
+  it('shows members a hidden message as the moderator’s reason, without text or reactions', () => {
+    const li = render({ body: '', html: '', reactions: [], moderation: { state: 'hidden', reason: 'Persoonlijke gegevens' } });
+    expect(byTestId(li, 'message-moderated')?.textContent?.trim()).toBe('Verborgen door een moderator: Persoonlijke gegevens');
+    expect(byTestId(li, 'message-body')).toBeNull();
+    expect(byTestId(li, 'reactions')).toBeNull();
+    expect(li.dataset.moderation).toBe('hidden');
+  });
+
+  it('shows members a removed message as a tombstone with the reason', () => {
+    const li = render({ body: '', html: '', deleted: true, moderation: { state: 'removed', reason: 'Spam' } });
+    expect(byTestId(li, 'message-moderated')?.textContent?.trim()).toBe('Verwijderd door een moderator: Spam');
+    expect(byTestId(li, 'message-deleted')).toBeNull();
+  });
+
+  it('shows moderators the text, marked with a badge and the reason', () => {
+    const li = render({ moderation: { state: 'hidden', reason: 'Persoonlijke gegevens' } });
+    expect(byTestId(li, 'message-body')?.textContent?.trim()).toBe('bericht 311');
+    expect(byTestId(li, 'moderation-badge')?.textContent?.trim()).toBe('Verborgen');
+    expect(byTestId(li, 'moderation-reason')?.textContent).toContain('Reden: Persoonlijke gegevens');
+    expect(byTestId(li, 'message-moderated')).toBeNull();
+    const removed = render({ moderation: { state: 'removed', reason: 'Spam' } });
+    expect(byTestId(removed, 'moderation-badge')?.dataset.state).toBe('removed');
+  });
+
+  it('offers no edit or delete on the author’s own moderated message', () => {
+    const li = render({ author: { id: 9, display_name: 'Bram' }, moderation: { state: 'hidden', reason: 'x' } });
+    expect(byTestId(li, 'edit-button')).toBeNull();
+    const plain = render({ author: { id: 9, display_name: 'Bram' } });
+    expect(byTestId(plain, 'edit-button')).not.toBeNull();
+  });
+
+  it('marks pinned messages', () => {
+    expect(byTestId(render({ pinned: true }), 'pinned-marker')?.textContent).toContain('Vastgezet');
+    expect(byTestId(render({ pinned: false }), 'pinned-marker')).toBeNull();
+  });
+
+  it('words a refused send by its code', () => {
+    const target = document.createElement('ol');
+    document.body.append(target);
+    const message: ChatMessage = {
+      ...makeMessage({ id: 0, seq: 0, client_id: 'cid-1' }),
+      state: 'failed',
+      error: { code: 'slow_mode', detail: 'Slow mode', retry_after: 20 },
+    };
+    mounted.push(mount(MessageItem, {
+      target,
+      props: {
+        message,
+        myId: 7,
+        canAct: true,
+        showDivider: false,
+        onRetry: () => {},
+        onDiscard: () => {},
+        onEdit: async () => true,
+        onDelete: () => {},
+        onReact: () => {},
+        onDismissError: () => {},
+      },
+    }));
+    flushSync();
+    expect(target.querySelector('[data-testid="message-failed"]')?.textContent).toContain(
+      'Langzame modus: je kunt over 20 seconden weer een bericht plaatsen.',
+    );
+  });
+});
