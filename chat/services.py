@@ -371,3 +371,12 @@ def removed_messages_purge(*, older_than: timedelta) -> int:
     appeal period). The tombstone stays. Returns how many were purged."""
     cutoff = timezone.now() - older_than
     return Message.objects.filter(removed_at__lt=cutoff).exclude(body="", html="").update(body="", html="")
+
+
+def message_restore(*, message: Message) -> None:
+    """Undo a hide, hold or removal (an overturned appeal). Precondition: a moderation service
+    holds the message lock and still has the text."""
+    message.hidden_at = message.held_at = message.removed_at = None
+    message.moderation_reason = ""
+    message.save(update_fields=["hidden_at", "held_at", "removed_at", "moderation_reason"])
+    _publish_message("message.unhidden", _record(message.group, "message.unhidden", message=message), message)

@@ -28,6 +28,7 @@ class Action(models.TextChoices):
     FILTER_BLOCK = "filter_block"
     FILTER_FLAG = "filter_flag"
     SETTINGS = "settings"
+    APPEAL_DECIDE = "appeal_decide"
 
 
 class AuditEntryQuerySet(models.QuerySet):
@@ -205,3 +206,29 @@ class LibraryModerationSettings(models.Model):
     new_member_messages = models.PositiveIntegerField(default=0)
     new_member_days = models.PositiveIntegerField(default=7)
     updated_at = models.DateTimeField(auto_now=True)
+
+
+class AppealStatus(models.TextChoices):
+    OPEN = "open"
+    UPHELD = "upheld"
+    OVERTURNED = "overturned"
+
+
+class Appeal(models.Model):
+    """A member's one appeal against a hide, removal, rejection, mute or ban. It goes to a moderator
+    other than the one who acted — or, when the library has no other, to platform staff."""
+
+    entry = models.OneToOneField(AuditEntry, on_delete=models.PROTECT, related_name="appeal")
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="+")
+    appellant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    text = models.TextField(max_length=2000)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=12, choices=AppealStatus.choices, default=AppealStatus.OPEN)
+    decision_reason = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)

@@ -113,3 +113,13 @@ class LibrarySettingsInput(serializers.Serializer):
     guidelines = serializers.CharField(allow_blank=True, required=False, max_length=20000)
     new_member_messages = serializers.IntegerField(min_value=0, max_value=100, required=False)
     new_member_days = serializers.IntegerField(min_value=0, max_value=365, required=False)
+
+
+class AppealInput(serializers.Serializer):
+    audit = serializers.IntegerField(min_value=1, help_text="the `audit` id from the moderation notice")
+    text = serializers.CharField(max_length=2000)
+
+
+class AppealDecisionInput(serializers.Serializer):
+    overturn = serializers.BooleanField()
+    reason = serializers.CharField(max_length=2000)

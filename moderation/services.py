@@ -67,11 +67,25 @@ def audit_record(
     )
 
 
-def _notify(user_id: int, *, action: str, group: Group, reason: str, **extra: Any) -> None:
-    """Transparent moderation: the affected member hears what happened and why."""
+APPEALABLE = frozenset({Action.HIDE, Action.REMOVE, Action.MUTE, Action.BAN, Action.REJECT})
+
+
+def _notify(entry: AuditEntry, **extra: Any) -> None:
+    """Transparent moderation: the affected member hears what happened, why, where the library's
+    guidelines are, and — for a hide, removal, rejection, mute or ban — that they may appeal it."""
+    group = entry.group
     realtime.notify_user_on_commit(
-        user_id,
-        {"type": "moderation.notice", "action": action, "group": group.slug, "reason": reason, **extra},
+        entry.target_user_id,
+        {
+            "type": "moderation.notice",
+            "action": entry.action,
+            "group": group.slug,
+            "library": group.library.slug,
+            "reason": entry.reason,
+            "audit": entry.pk,
+            "appealable": entry.action in APPEALABLE,
+            **extra,
+        },
     )
 
 
@@ -93,7 +107,7 @@ def _moderate_message(*, actor: AnyUser, message: Message, action: str, state: s
         if message.deleted_at is not None or before == "removed" or unchanged:
             raise ValidationFailed(fields={"id": [str(MSG_NOTHING_TO_CHANGE)]})
         chat_services.message_set_moderation(message=message, state=state, reason=reason)
-        audit_record(
+        entry = audit_record(
             actor,
             group,
             action,
@@ -104,10 +118,7 @@ def _moderate_message(*, actor: AnyUser, message: Message, action: str, state: s
             after={"state": state},
         )
         _notify(
-            message.author_id,
-            action=action,
-            group=group,
-            reason=reason,
+            entry,
             message=message.pk,
             thread=message.thread_id,
         )
@@ -124,7 +135,7 @@ def _review_held(*, actor: AnyUser, message: Message, approve: bool, reason: str
             raise ValidationFailed(fields={"id": [str(MSG_NOTHING_TO_CHANGE)]})
         state = "visible" if approve else "removed"
         chat_services.message_set_moderation(message=message, state=state, reason=reason)
-        audit_record(
+        entry = audit_record(
             actor,
             group,
             action,
@@ -135,10 +146,7 @@ def _review_held(*, actor: AnyUser, message: Message, approve: bool, reason: str
             after={"state": state},
         )
         _notify(
-            message.author_id,
-            action=action,
-            group=group,
-            reason=reason,
+            entry,
             message=message.pk,
             thread=message.thread_id,
         )
@@ -329,10 +337,10 @@ def member_mute(
         created_by=actor,
     )
     until_text = ends_at.isoformat().replace("+00:00", "Z") if ends_at else None
-    audit_record(
+    entry = audit_record(
         actor, group, Action.MUTE, target_user_id=user.pk, reason=reason, after={"until": until_text}
     )
-    _notify(user.pk, action=Action.MUTE, group=group, reason=reason, until=until_text)
+    _notify(entry, until=until_text)
     return sanction
 
 
@@ -364,7 +372,7 @@ def member_ban(
     groups = list(Group.objects.filter(library_id=group.library_id)) if library_wide else [group]
     group_services.memberships_end_for_ban(groups=groups, user_id=user.pk)
     until_text = ends_at.isoformat().replace("+00:00", "Z") if ends_at else None
-    audit_record(
+    entry = audit_record(
         actor,
         group,
         Action.BAN,
@@ -372,9 +380,7 @@ def member_ban(
         reason=reason,
         after={"until": until_text, "library_wide": library_wide},
     )
-    _notify(
-        user.pk, action=Action.BAN, group=group, reason=reason, until=until_text, library_wide=library_wide
-    )
+    _notify(entry, until=until_text, library_wide=library_wide)
     return sanction
 
 
@@ -390,10 +396,10 @@ def sanction_lift(*, actor: AnyUser, group: Group, user: User, kind: str, reason
         raise PermissionDenied()
     sanction.lifted_at, sanction.lifted_by = timezone.now(), actor
     sanction.save(update_fields=["lifted_at", "lifted_by"])
-    audit_record(
+    entry = audit_record(
         actor, group, action, target_user_id=user.pk, reason=reason, before={"sanction": sanction.pk}
     )
-    _notify(user.pk, action=action, group=group, reason=reason)
+    _notify(entry)
     return sanction
 
 
@@ -401,6 +407,6 @@ def sanction_lift(*, actor: AnyUser, group: Group, user: User, kind: str, reason
 def member_kick(*, actor: AnyUser, group: Group, user: User, reason: str) -> None:
     """Close all of the member's sockets now; they may reconnect unless banned."""
     _ensure_sanctionable(actor, group, user, Action.KICK)
-    audit_record(actor, group, Action.KICK, target_user_id=user.pk, reason=reason)
-    _notify(user.pk, action=Action.KICK, group=group, reason=reason)
+    entry = audit_record(actor, group, Action.KICK, target_user_id=user.pk, reason=reason)
+    _notify(entry)
     realtime.kick_on_commit(user_id=user.pk, reason=reason)

@@ -23,5 +23,7 @@ urlpatterns = [
     path("libraries/<slug:slug>/word-filters/<int:entry_id>/", views.WordFilterDetailView.as_view()),
     path("libraries/<slug:slug>/settings/", views.LibrarySettingsView.as_view()),
     path("libraries/<slug:slug>/guidelines/", views.GuidelinesView.as_view()),
+    path("appeals/", views.AppealListView.as_view()),
+    path("appeals/<int:appeal_id>/decide/", views.AppealDecideView.as_view()),
     path("reports/<int:report_id>/resolve/", views.ReportResolveView.as_view()),
 ]

@@ -19,9 +19,11 @@ from chat.events import message_payload, thread_payload
 from chat.selectors import access_message, access_thread
 from groups.selectors import access_group, library_get
 
-from . import reports, selectors, services
+from . import appeals, reports, selectors, services
 from .models import SanctionKind
 from .serializers import (
+    AppealDecisionInput,
+    AppealInput,
     AuditQueryInput,
     BanInput,
     LibrarySettingsInput,
@@ -365,3 +367,25 @@ class GuidelinesView(APIView):
         library = library_get(slug=slug)
         row = selectors.library_settings(library_id=library.pk)
         return Response({"library": library.slug, "guidelines": row.guidelines})
+
+
+class AppealListView(_ModerationView):
+    def get(self, request: Request) -> Response:
+        """The open appeals the caller decides."""
+        return Response([appeals.appeal_payload(a) for a in appeals.appeals_for(user=request.user)[:500]])
+
+    @extend_schema(request=AppealInput)
+    def post(self, request: Request) -> Response:
+        data = validated(AppealInput, request)
+        appeal = appeals.appeal_create(actor=request.user, entry_id=data["audit"], text=data["text"])
+        return Response(appeals.appeal_payload(appeal), status=status.HTTP_201_CREATED)
+
+
+class AppealDecideView(_ModerationView):
+    @extend_schema(request=AppealDecisionInput)
+    def post(self, request: Request, appeal_id: int) -> Response:
+        appeal = appeals.access_appeal(user=request.user, appeal_id=appeal_id)
+        data = validated(AppealDecisionInput, request)
+        return Response(
+            appeals.appeal_payload(appeals.appeal_decide(actor=request.user, appeal=appeal, **data))
+        )

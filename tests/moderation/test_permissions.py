@@ -305,10 +305,11 @@ def covered_endpoints(library_slug: str = "bieb") -> set[tuple[str, str]]:
         ("get", _route(path(SimpleNamespace(library=SimpleNamespace(slug=library_slug)))))
         for _n, path, _e in AUDIT_ROWS
     }
-    from tests.moderation.test_automatic import automatic_routes  # their own matrices
+    from tests.moderation.test_appeals import appeal_routes  # their own tests
+    from tests.moderation.test_automatic import automatic_routes
     from tests.moderation.test_reports import report_routes
 
-    return covered | report_routes() | automatic_routes()
+    return covered | report_routes() | automatic_routes() | appeal_routes()
 
 
 def test_the_matrix_covers_every_moderation_endpoint():
