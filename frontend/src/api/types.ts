@@ -93,7 +93,8 @@ export interface Message {
 }
 
 export interface MessageModeration {
-  state: 'hidden' | 'removed';
+  /** `held`: automatic moderation keeps it for review; only its author and moderators see the text. */
+  state: 'hidden' | 'removed' | 'held';
   reason: string;
 }
 

@@ -32,6 +32,7 @@ describe('parseFrame', () => {
       'message.removed',
       'message.pinned',
       'message.unpinned',
+      'message.approved',
       'thread.locked',
       'thread.unlocked',
       'group.slow_mode',

@@ -37,7 +37,9 @@ export type MessageEventType =
   | 'message.unhidden'
   | 'message.removed'
   | 'message.pinned'
-  | 'message.unpinned';
+  | 'message.unpinned'
+  // automatic moderation: a held message was approved and is now shown to everyone
+  | 'message.approved';
 
 export interface MessageEvent<T extends MessageEventType = MessageEventType> {
   type: T;
@@ -205,6 +207,7 @@ const SEQUENCED: ReadonlySet<string> = new Set([
   'message.removed',
   'message.pinned',
   'message.unpinned',
+  'message.approved',
   'thread.created',
   'thread.locked',
   'thread.unlocked',

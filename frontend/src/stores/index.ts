@@ -74,6 +74,7 @@ for (const type of [
   'message.removed',
   'message.pinned',
   'message.unpinned',
+  'message.approved',
 ] as const) {
   rt.on(type, (ev) => chat.onMessageEvent(ev));
 }

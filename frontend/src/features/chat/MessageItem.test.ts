@@ -62,6 +62,15 @@ describe('MessageItem: moderation state', () => {
     expect(byTestId(removed, 'moderation-badge')?.dataset.state).toBe('removed');
   });
 
+  it('shows a held message to others as waiting for review, and marked to its author', () => {
+    const held = { state: 'held', reason: 'Woordenlijst' } as const;
+    const other = render({ body: '', html: '', moderation: held });
+    expect(byTestId(other, 'message-moderated')?.textContent?.trim()).toBe('Dit bericht wacht op beoordeling door een moderator.');
+    const own = render({ author: { id: 9, display_name: 'Bram' }, moderation: held });
+    expect(byTestId(own, 'moderation-badge')?.textContent?.trim()).toBe('Wacht op beoordeling');
+    expect(byTestId(own, 'message-body')?.textContent?.trim()).toBe('bericht 311');
+  });
+
   it('offers no edit or delete on the author’s own moderated message', () => {
     const li = render({ author: { id: 9, display_name: 'Bram' }, moderation: { state: 'hidden', reason: 'x' } });
     expect(byTestId(li, 'edit-button')).toBeNull();
