@@ -8,6 +8,7 @@ fill the gap from the database first; anything already delivered is dropped.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
@@ -115,6 +116,20 @@ def _read(*, user, thread: int, seq: int) -> None:
 def _run_translated(language: str, fn: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
     with translation.override(language):
         return fn(**kwargs)
+
+
+def resilient(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """For channel-layer handlers that touch the database or Redis: a hiccup is logged and the
+    socket lives on (the subscription state is unchanged, so the next event or ping retries)."""
+
+    @functools.wraps(handler)
+    async def run(self, message: dict[str, Any]) -> None:
+        try:
+            await handler(self, message)
+        except Exception:
+            logger.exception("channel-layer handler %s failed", handler.__name__)
+
+    return run
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
@@ -328,6 +343,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     # --- messages from the channel layer (see backend/realtime.py) ------------------------------
 
+    @resilient
     async def group_event(self, message: dict[str, Any]) -> None:
         subscription = self.subscriptions.get(message["group_id"])
         if subscription is None:
@@ -360,10 +376,12 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def user_kicked(self, message: dict[str, Any]) -> None:
         await self.close(code=CLOSE_KICKED)
 
+    @resilient
     async def user_revoked(self, message: dict[str, Any]) -> None:
         if message["group_id"] in self.subscriptions:
             await self._end_subscription(message["group_id"], reason=message["reason"])
 
+    @resilient
     async def group_access_changed(self, message: dict[str, Any]) -> None:
         subscription = self.subscriptions.get(message["group_id"])
         if subscription is None:
