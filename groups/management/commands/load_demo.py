@@ -12,7 +12,9 @@ from accounts.models import User
 from chat import services as chat_services
 from chat.models import Thread
 from groups import services as group_services
-from groups.models import Group, Library, Membership, MembershipState, Role
+from groups.models import Group, Library, Membership
+from moderation import selectors as moderation_selectors
+from moderation import services as moderation_services
 
 DEMO_PASSWORD = "kenniscloud-demo"
 
@@ -24,6 +26,14 @@ ACCOUNTS = [
     ("fatima@voorbeeldstad.example", "Fatima", False),
     ("beheer@voorbeeldstad.example", "Platformbeheer", True),
 ]
+
+GUIDELINES = """Huisregels van Bibliotheek Voorbeeldstad
+
+1. Wees vriendelijk en respectvol, ook als je het oneens bent.
+2. Deel geen persoonlijke gegevens van anderen.
+3. Geen reclame of spam.
+4. Blijf bij het onderwerp van de kennisgroep.
+5. Twijfel je? Meld een bericht; een community-bibliothecaris kijkt mee."""
 
 GROUPS = [
     {
@@ -131,6 +141,10 @@ class Command(BaseCommand):
             group_services.librarian_add(library=library, user=users["sanne"])
             for spec in GROUPS:
                 self._group(library, spec, users)
+            if not moderation_selectors.library_settings(library_id=library.pk).guidelines:
+                moderation_services.library_settings_update(
+                    actor=users["sanne"], library_id=library.pk, guidelines=GUIDELINES
+                )
         self.stdout.write(
             self.style.SUCCESS(f"Demo data is ready. Demo accounts (password: {DEMO_PASSWORD}):")
         )
@@ -162,11 +176,14 @@ class Command(BaseCommand):
                 visibility=spec["visibility"],
             )
         for key in spec["members"]:
-            Membership.objects.get_or_create(
-                group=group,
-                user=users[key],
-                defaults={"role": Role.MEMBER, "state": MembershipState.ACTIVE},
+            if Membership.objects.filter(group=group, user=users[key]).exists():
+                continue
+            # Through the services, as a member would: a closed group by invite and approval.
+            membership = group_services.group_join(
+                actor=users[key], group=group, invite_code=group.invite_code
             )
+            if not membership.is_active:
+                group_services.membership_approve(actor=users["sanne"], group=group, user_id=users[key].pk)
         if Thread.objects.filter(group=group).exists():
             return
         for title, messages in spec["threads"]:
