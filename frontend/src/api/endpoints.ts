@@ -74,3 +74,27 @@ export const addReactionRest = (id: number, emoji: string) =>
   api<unknown>(`messages/${id}/reactions/`, { method: 'POST', body: { emoji } });
 export const removeReactionRest = (id: number, emoji: string) =>
   api<unknown>(`messages/${id}/reactions/${enc(emoji)}/`, { method: 'DELETE' });
+
+// ---- moderation (docs/api.md, "Moderation"): the REST twins of the socket frames, for when it is down.
+const mod = (path: string) => `moderation/${path}`;
+
+export const hideMessageRest = (id: number, reason: string) =>
+  api<Message>(mod(`messages/${id}/hide/`), { method: 'POST', body: { reason } });
+export const unhideMessageRest = (id: number) => api<Message>(mod(`messages/${id}/hide/`), { method: 'DELETE' });
+export const removeMessageModRest = (id: number, reason: string) =>
+  api<Message>(mod(`messages/${id}/remove/`), { method: 'POST', body: { reason } });
+export const pinMessageRest = (id: number, pinned: boolean) =>
+  api<Message>(mod(`messages/${id}/pin/`), { method: pinned ? 'POST' : 'DELETE' });
+export const lockThreadRest = (id: number, locked: boolean, reason = '') =>
+  api<Thread>(mod(`threads/${id}/lock/`), locked ? { method: 'POST', body: { reason } } : { method: 'DELETE' });
+export const setSlowModeRest = (slug: string, seconds: number, thread: number | null) =>
+  api<{ group: string; thread: number | null; seconds: number }>(mod(`groups/${enc(slug)}/slow-mode/`), {
+    method: 'PUT',
+    body: { seconds, thread },
+  });
+export const muteMemberRest = (slug: string, userId: number, reason: string, minutes: number) =>
+  api<unknown>(mod(`groups/${enc(slug)}/members/${userId}/mute/`), { method: 'POST', body: { reason, minutes } });
+export const banMemberRest = (slug: string, userId: number, reason: string) =>
+  api<unknown>(mod(`groups/${enc(slug)}/members/${userId}/ban/`), { method: 'POST', body: { reason } });
+export const kickMemberRest = (slug: string, userId: number, reason: string) =>
+  api<unknown>(mod(`groups/${enc(slug)}/members/${userId}/kick/`), { method: 'POST', body: { reason } });

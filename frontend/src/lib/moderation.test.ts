@@ -36,3 +36,36 @@ describe('mayModerate', () => {
     expect(all.filter((a) => mayModerate(null, a))).toEqual([]);
   });
 });
+
+import { messageActions } from './moderation';
+
+describe('messageActions', () => {
+  const msg = (over: Partial<Parameters<typeof messageActions>[1]> = {}) => ({
+    id: 311,
+    deleted: false,
+    pinned: false,
+    moderation: null,
+    author: { id: 7 },
+    ...over,
+  });
+
+  it('hosts hide and pin; librarians also remove and sanction the author', () => {
+    expect(messageActions('host', msg(), 3)).toEqual(['hide', 'pin']);
+    expect(messageActions('librarian', msg(), 3)).toEqual(['hide', 'remove', 'pin', 'mute', 'ban', 'kick']);
+    expect(messageActions('staff', msg({ pinned: true }), 3)).toEqual(['hide', 'remove', 'unpin', 'mute', 'ban', 'kick']);
+    expect(messageActions(null, msg(), 3)).toEqual([]);
+  });
+
+  it('follows the message’s state', () => {
+    expect(messageActions('host', msg({ moderation: { state: 'hidden' } }), 3)).toEqual(['unhide']);
+    expect(messageActions('host', msg({ moderation: { state: 'hidden' }, pinned: true }), 3)).toEqual(['unhide', 'unpin']);
+    expect(messageActions('librarian', msg({ moderation: { state: 'removed' } }), 3)).toEqual(['mute', 'ban', 'kick']);
+    expect(messageActions('librarian', msg({ deleted: true }), 3)).toEqual(['mute', 'ban', 'kick']);
+    expect(messageActions('librarian', msg({ moderation: { state: 'held' } }), 3)).toEqual(['mute', 'ban', 'kick']);
+    expect(messageActions('librarian', msg({ id: 0 }), 3)).toEqual([]);
+  });
+
+  it('offers no sanction against oneself', () => {
+    expect(messageActions('librarian', msg({ author: { id: 3 } }), 3)).toEqual(['hide', 'remove', 'pin']);
+  });
+});

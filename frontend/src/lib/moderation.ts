@@ -40,3 +40,33 @@ export function mayModerate(role: ModeratorRole | null, action: ModerationAction
   if (role === 'staff' || role === 'librarian') return true;
   return role === 'host' && HOST_ACTIONS.has(action);
 }
+
+/** What a moderator can do from a message's menu. */
+export type MessageMenuAction = 'hide' | 'unhide' | 'remove' | 'pin' | 'unpin' | 'mute' | 'ban' | 'kick';
+
+/**
+ * The menu of a message for a viewer with this role: what the rights allow and the message's state
+ * makes sensible (the server refuses the rest: a removed or deleted message cannot be changed, a
+ * held one waits for its review). Sanctions apply to the author — never to oneself.
+ */
+export function messageActions(
+  role: ModeratorRole | null,
+  message: { id: number; deleted: boolean; pinned: boolean; moderation: { state: string } | null; author: { id: number } },
+  myId: number | null,
+): MessageMenuAction[] {
+  if (!role || !message.id) return [];
+  const out: MessageMenuAction[] = [];
+  const state = message.moderation?.state ?? null;
+  const changeable = !message.deleted && state !== 'removed' && state !== 'held';
+  if (changeable) {
+    if (state === 'hidden') out.push('unhide');
+    else out.push('hide');
+    if (mayModerate(role, 'remove')) out.push('remove');
+    if (message.pinned) out.push('unpin');
+    else if (state === null) out.push('pin');
+  }
+  if (message.author.id !== myId) {
+    for (const action of ['mute', 'ban', 'kick'] as const) if (mayModerate(role, action)) out.push(action);
+  }
+  return out;
+}

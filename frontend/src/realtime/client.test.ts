@@ -434,6 +434,41 @@ describe('RealtimeClient outgoing messages', () => {
     expect(got).toEqual(['presence:1', 'typing:Anouk', 'unread:0', 'notice:mute:Even afkoelen', 'error:not_found']);
   });
 
+  it('sends moderation frames with refs, and reports them unsent while disconnected', () => {
+    const { client, ws } = connected();
+    expect(client.moderateMessage('hide', 311, 'Persoonlijke gegevens')).toBe(true);
+    client.moderateMessage('unhide', 311);
+    client.moderateMessage('remove', 311, 'Spam');
+    client.moderateMessage('pin', 311);
+    client.moderateMessage('unpin', 311);
+    client.lockThread(12, true, 'Afgerond');
+    client.lockThread(12, false);
+    client.setSlowMode(G, 30, null);
+    client.setSlowMode(G, 0, 12);
+    expect(ws.sent.filter((f) => f.type !== 'subscribe')).toEqual([
+      { type: 'message.hide', id: 311, reason: 'Persoonlijke gegevens', ref: 'hide:311' },
+      { type: 'message.unhide', id: 311, ref: 'unhide:311' },
+      { type: 'message.remove', id: 311, reason: 'Spam', ref: 'remove:311' },
+      { type: 'message.pin', id: 311, ref: 'pin:311' },
+      { type: 'message.unpin', id: 311, ref: 'unpin:311' },
+      { type: 'thread.lock', thread: 12, reason: 'Afgerond', ref: 'lock:12' },
+      { type: 'thread.unlock', thread: 12, ref: 'unlock:12' },
+      { type: 'group.slow_mode', group: G, seconds: 30, thread: null, ref: 'slowmodegroup:1' },
+      { type: 'group.slow_mode', group: G, seconds: 0, thread: 12, ref: 'slowmode:12' },
+    ]);
+    const targets: unknown[] = [];
+    client.on('error', (f) => targets.push(f.target));
+    for (const ref of ['hide:311', 'lock:12', 'slowmodegroup:1']) ws.receive({ type: 'error', code: 'permission_denied', detail: 'Nee', ref });
+    expect(targets).toEqual([
+      { action: 'hide', message: 311 },
+      { action: 'lock', thread: 12 },
+      { action: 'slow_mode', group: G },
+    ]);
+    ws.serverClose(1006);
+    expect(client.moderateMessage('pin', 311)).toBe(false);
+    expect(client.lockThread(12, true)).toBe(false);
+  });
+
   it('gives error frames the action their ref names', () => {
     const { client, ws } = connected();
     const targets: unknown[] = [];

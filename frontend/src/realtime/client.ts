@@ -49,6 +49,8 @@ export interface OutboxUpdate {
   error?: SendError;
 }
 
+export type MessageModeration = 'hide' | 'unhide' | 'remove' | 'pin' | 'unpin';
+
 export type SendError = Pick<ErrorFrame, 'code' | 'detail' | 'retry_after' | 'until' | 'reason'>;
 
 /** An `error` frame and, when its `ref` is one of ours, the action it answers. */
@@ -462,6 +464,27 @@ export class RealtimeClient {
 
   read(thread: number, seq: number): boolean {
     return this.sendFrame({ type: 'read', thread, seq, ref: this.refs.make({ action: 'read', thread }) });
+  }
+
+  // ---- moderation (docs/protocol.md, "Moderation"); the server checks the rights. Success shows as
+  // the sequenced event that follows (or a notice to the member); a refusal as an error with the ref.
+
+  /** hide / remove (reason required), unhide, pin, unpin. */
+  moderateMessage(action: MessageModeration, id: number, reason = ''): boolean {
+    const ref = this.refs.make({ action, message: id });
+    if (action === 'hide' || action === 'remove') return this.sendFrame({ type: `message.${action}`, id, reason, ref });
+    return this.sendFrame({ type: `message.${action}`, id, ref });
+  }
+
+  lockThread(thread: number, locked: boolean, reason = ''): boolean {
+    const ref = this.refs.make({ action: locked ? 'lock' : 'unlock', thread });
+    return this.sendFrame(locked ? { type: 'thread.lock', thread, reason, ref } : { type: 'thread.unlock', thread, ref });
+  }
+
+  /** Slow mode for the group (`thread: null`) or one thread; 0 turns it off. */
+  setSlowMode(group: string, seconds: number, thread: number | null): boolean {
+    const ref = this.refs.make(thread === null ? { action: 'slow_mode', group } : { action: 'slow_mode', thread });
+    return this.sendFrame({ type: 'group.slow_mode', group, seconds, thread, ref });
   }
 
   /** Tell others we are typing; throttled to one frame per thread per 3 s. */

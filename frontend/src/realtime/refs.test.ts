@@ -28,9 +28,39 @@ describe('Refs', () => {
     expect(new Refs().resolve('subscribe:1')).toBeNull();
   });
 
+  it('names moderation actions by their message, thread or (numbered) group', () => {
+    const refs = new Refs();
+    const targets: RefTarget[] = [
+      { action: 'hide', message: 311 },
+      { action: 'unhide', message: 311 },
+      { action: 'remove', message: 311 },
+      { action: 'pin', message: 311 },
+      { action: 'unpin', message: 311 },
+      { action: 'lock', thread: 12 },
+      { action: 'unlock', thread: 12 },
+      { action: 'slow_mode', thread: 12 },
+      { action: 'slow_mode', group: 'energie-en-klimaat' },
+    ];
+    expect(targets.map((t) => refs.make(t))).toEqual([
+      'hide:311',
+      'unhide:311',
+      'remove:311',
+      'pin:311',
+      'unpin:311',
+      'lock:12',
+      'unlock:12',
+      'slowmode:12',
+      'slowmodegroup:1',
+    ]);
+    for (const t of targets) expect(refs.resolve(refs.make(t))).toEqual(t);
+    // Groups share one numbering, whatever the action.
+    expect(refs.make({ action: 'subscribe', group: 'energie-en-klimaat' })).toBe('subscribe:1');
+    expect(refs.resolve('slowmodegroup:2')).toBeNull();
+  });
+
   it('ignores refs it did not make', () => {
     const refs = new Refs();
-    for (const ref of [undefined, null, 311, '', 'edit', 'edit:', 'edit:0', 'edit:-1', 'edit:3.5', 'edit:311x', 'EDIT:311', 'typing:12', 'del-311', 'edit:99999999999999999'])
+    for (const ref of [undefined, null, 311, '', 'edit', 'edit:', 'edit:0', 'edit:-1', 'edit:3.5', 'edit:311x', 'EDIT:311', 'typing:12', 'slow_mode:12', 'del-311', 'edit:99999999999999999'])
       expect(refs.resolve(ref), String(ref)).toBeNull();
   });
 });

@@ -1,20 +1,35 @@
 import { ApiError } from '../api/client';
 import {
   addReactionRest,
+  banMemberRest,
   deleteMessageRest,
   editMessageRest,
   getThread,
+  hideMessageRest,
+  kickMemberRest,
   listMessages,
   markReadRest,
+  muteMemberRest,
+  pinMessageRest,
+  removeMessageModRest,
   removeReactionRest,
+  unhideMessageRest,
 } from '../api/endpoints';
 import type { Message, Thread, UserRef } from '../api/types';
 import { apiErrorText, errorText } from '../i18n/errors';
+import { i18n } from '../i18n/index.svelte';
 import type { OutboxUpdate, RealtimeClient, RealtimeError } from '../realtime/client';
 import type { MessageEvent, ThreadEvent } from '../realtime/protocol';
 import { MessageStore, type ChatMessage } from './messages';
 
 export const MAX_BODY_CHARS = 10_000;
+
+/** A moderator's action on a message, or on its author (mute, ban, kick) in the message's group. */
+export type MessageModRequest =
+  | { action: 'hide' | 'remove'; reason: string }
+  | { action: 'unhide' | 'pin' | 'unpin' }
+  | { action: 'mute'; reason: string; minutes: number }
+  | { action: 'ban' | 'kick'; reason: string };
 
 export interface ChatDeps {
   rt: RealtimeClient;
@@ -43,6 +58,8 @@ export class ThreadView {
   firstUnreadSeq = $state<number | null>(null);
   /** Why the last edit, delete or reaction of a message failed, by message id (shown with the message). */
   actionErrors = $state<Record<number, string>>({});
+  /** What a moderator's action on a message's author did (mute, ban, kick: nothing else shows it), by message id. */
+  actionInfo = $state<Record<number, string>>({});
   /** Cached data may have missed changes while the group was not followed. */
   stale = false;
   readSeq = 0;
@@ -201,7 +218,7 @@ export class ChatStore {
   }
 
   /** `thread.locked` / `thread.unlocked`: the open view shows the thread as it is now. */
-  onThreadEvent(ev: ThreadEvent): void {
+  onThreadEvent(ev: Pick<ThreadEvent, 'thread'>): void {
     const v = this.views.get(ev.thread.id);
     if (!v?.thread) return;
     v.thread = { ...v.thread, ...ev.thread, unread: v.thread.unread };
@@ -266,10 +283,64 @@ export class ChatStore {
     await this.restAction(id, message.id, () => (mine ? removeReactionRest(message.id, emoji) : addReactionRest(message.id, emoji)));
   }
 
-  /** Hides the error shown with a message. */
+  /**
+   * A moderator's action from a message's menu. Message actions go over the socket (their ref ties
+   * a refusal to the message; the sequenced event that follows shows the result), or REST when it
+   * is down. Mute, ban and kick use REST: nothing else tells the moderator they worked, so the answer
+   * is shown with the message. Returns false when refused (the reason shows with the message).
+   */
+  async moderate(id: number, message: ChatMessage, req: MessageModRequest): Promise<boolean> {
+    const messageId = message.id;
+    if (!messageId) return false;
+    this.dismissError(id, messageId);
+    const v = this.views.get(id);
+    if (v && messageId in v.actionInfo) delete v.actionInfo[messageId];
+    const rt = this.deps.rt;
+    switch (req.action) {
+      case 'hide':
+      case 'remove': {
+        const reason = req.reason.trim();
+        if (!reason) return false;
+        if (rt.moderateMessage(req.action, messageId, reason)) return true;
+        const call = req.action === 'hide' ? hideMessageRest : removeMessageModRest;
+        return this.restAction(id, messageId, () => call(messageId, reason));
+      }
+      case 'unhide':
+        if (rt.moderateMessage('unhide', messageId)) return true;
+        return this.restAction(id, messageId, () => unhideMessageRest(messageId));
+      case 'pin':
+      case 'unpin':
+        if (rt.moderateMessage(req.action, messageId)) return true;
+        return this.restAction(id, messageId, () => pinMessageRest(messageId, req.action === 'pin'));
+      default: {
+        const reason = req.reason.trim();
+        if (!reason) return false;
+        const { group, author } = message;
+        const call =
+          req.action === 'mute'
+            ? () => muteMemberRest(group, author.id, reason, req.minutes)
+            : req.action === 'ban'
+              ? () => banMemberRest(group, author.id, reason)
+              : () => kickMemberRest(group, author.id, reason);
+        const done = await this.restAction(id, messageId, call);
+        const view = this.views.get(id);
+        if (done && view) {
+          const m = i18n.m.moderation.done;
+          view.actionInfo[messageId] =
+            req.action === 'mute'
+              ? m.mute(author.display_name, i18n.m.moderation.duration(req.minutes * 60))
+              : m[req.action](author.display_name);
+        }
+        return done;
+      }
+    }
+  }
+
+  /** Hides the error (and the moderation result) shown with a message. */
   dismissError(id: number, messageId: number): void {
     const v = this.views.get(id);
     if (v && messageId in v.actionErrors) delete v.actionErrors[messageId];
+    if (v && messageId in v.actionInfo) delete v.actionInfo[messageId];
   }
 
   /**

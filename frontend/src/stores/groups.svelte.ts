@@ -27,7 +27,14 @@ export class GroupsStore {
 
   private readonly viewers = new Map<string, number>();
 
-  constructor(private readonly rt: RealtimeClient) {}
+  /**
+   * `moderates(group)`: the viewer moderates the group (a librarian of its library, staff), so may
+   * follow it while looking at it even when it is closed and they are not a member.
+   */
+  constructor(
+    private readonly rt: RealtimeClient,
+    private readonly opts: { moderates?: (group: Group) => boolean } = {},
+  ) {}
 
   get(slug: string): Group | undefined {
     return this.list.find((g) => g.slug === slug);
@@ -37,12 +44,14 @@ export class GroupsStore {
     return this.get(slug)?.membership?.state === 'active';
   }
 
-  /** Followed live: members always, viewers of public groups while they look. */
+  /** Followed live: members always, viewers of public groups (and moderators of closed ones) while they look. */
   wanted(slug: string): boolean {
     if (!this.live) return false;
     const g = this.get(slug);
     if (!g) return false;
-    return g.membership?.state === 'active' || ((this.viewers.get(slug) ?? 0) > 0 && g.visibility === 'public');
+    if (g.membership?.state === 'active') return true;
+    const viewed = (this.viewers.get(slug) ?? 0) > 0;
+    return viewed && (g.visibility === 'public' || !!this.opts.moderates?.(g));
   }
 
   async load(): Promise<void> {

@@ -44,3 +44,21 @@ describe('GroupsStore: subscribe errors', () => {
     expect(groups.liveError).toEqual({});
   });
 });
+
+describe('GroupsStore: which groups are followed', () => {
+  it('follows a closed group a moderator is looking at, though not a member', async () => {
+    const { client: rt } = fakeClient();
+    const closed = { ...group('mantelzorgers'), visibility: 'closed' as const, membership: null };
+    const forModerator = new GroupsStore(rt, { moderates: () => true });
+    const forOthers = new GroupsStore(rt, { moderates: () => false });
+    for (const store of [forModerator, forOthers]) {
+      store.live = true;
+      store.list = [closed];
+      await store.view('mantelzorgers').catch(() => {});
+    }
+    expect(forModerator.wanted('mantelzorgers')).toBe(true);
+    expect(forOthers.wanted('mantelzorgers')).toBe(false);
+    forModerator.release('mantelzorgers');
+    expect(forModerator.wanted('mantelzorgers')).toBe(false);
+  });
+});

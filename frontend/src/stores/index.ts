@@ -1,6 +1,7 @@
 // The app's single realtime client and domain stores, and how live events reach them.
 import { setLanguageSource } from '../api/client';
 import { i18n } from '../i18n/index.svelte';
+import { moderatorRole } from '../lib/moderation';
 import { RealtimeClient, socketUrl } from '../realtime/client';
 import { ChatStore } from './chat.svelte';
 import { ConnectionStore } from './connection.svelte';
@@ -15,9 +16,15 @@ setLanguageSource(() => i18n.lang);
 export const rt = new RealtimeClient({ url: () => socketUrl(i18n.lang) });
 export const connection = new ConnectionStore(rt);
 export const presence = new PresenceStore();
-export const groups = new GroupsStore(rt);
+export const groups = new GroupsStore(rt, { moderates: (g) => moderatorRole(session.me, g) !== null });
 export const threads = new ThreadsStore();
-export const moderation = new ModerationStore();
+export const moderation = new ModerationStore({
+  rt,
+  onThread(thread) {
+    threads.onThreadChanged({ group: thread.group, thread });
+    chat.onThreadEvent({ thread });
+  },
+});
 
 export const session = new SessionStore({
   signedIn() {
@@ -135,9 +142,10 @@ rt.on('unsubscribed', (f) => {
   void resync(f.group);
 });
 
-// An error goes where its action shows: a subscribe's to the pages of its group, the rest through chat.
+// An error goes where its action shows: a subscribe's to the pages of its group, a lock's or slow
+// mode's to the moderation controls, the rest through chat.
 rt.on('error', (e) => {
-  if (!groups.onError(e)) chat.onError(e);
+  if (!groups.onError(e) && !moderation.onError(e)) chat.onError(e);
 });
 
 rt.on('auth_required', () => session.signedOut(true));

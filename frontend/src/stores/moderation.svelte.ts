@@ -1,3 +1,7 @@
+import { lockThreadRest, setSlowModeRest } from '../api/endpoints';
+import type { Thread } from '../api/types';
+import { apiErrorText, errorText } from '../i18n/errors';
+import type { RealtimeClient, RealtimeError } from '../realtime/client';
 import type { ModerationNoticeFrame, SlowModeEvent } from '../realtime/protocol';
 
 /** Slow mode of one group as far as this client knows it: the group's own and per thread (seconds; 0 is off). */
@@ -15,6 +19,17 @@ export interface ShownNotice {
 /** How many notices stay on screen at most (the oldest go first). */
 const MAX_NOTICES = 5;
 
+export interface ModerationDeps {
+  rt: RealtimeClient;
+  /** A REST answer with the thread as it is now (the socket was down, so no event shows it). */
+  onThread(thread: Thread): void;
+}
+
+/** Where the error of a lock or slow-mode change shows: its thread's page, or its group's. */
+export function controlKey(group: string, thread: number | null): string {
+  return thread === null ? `group:${group}` : `thread:${thread}`;
+}
+
 /**
  * Moderation state that is not part of a message or a thread: slow mode per group and thread, the
  * notices moderators' actions sent to this member, and the member's own mute per group.
@@ -28,7 +43,60 @@ export class ModerationStore {
   notices = $state<ShownNotice[]>([]);
   /** This member's mute per group: when it ends (null: no end set). */
   muted = $state<Record<string, string | null>>({});
+  /** Why the last lock or slow-mode change failed, by `controlKey`. */
+  errors = $state<Record<string, string>>({});
   private nextNotice = 1;
+
+  constructor(private readonly deps?: ModerationDeps) {}
+
+  /**
+   * Locks or unlocks a thread: over the socket (the `thread.locked` event shows it worked; a refusal
+   * comes back by ref), or REST when the socket is down. False when refused.
+   */
+  async lockThread(thread: Pick<Thread, 'id' | 'group'>, locked: boolean, reason = ''): Promise<boolean> {
+    if (!this.deps) return false;
+    const key = controlKey(thread.group, thread.id);
+    delete this.errors[key];
+    if (this.deps.rt.lockThread(thread.id, locked, reason.trim())) return true;
+    try {
+      this.deps.onThread(await lockThreadRest(thread.id, locked, reason.trim()));
+      return true;
+    } catch (err) {
+      this.errors[key] = apiErrorText(err);
+      return false;
+    }
+  }
+
+  /** Sets slow mode for a group (`thread: null`) or one thread; 0 turns it off. */
+  async setSlowMode(group: string, seconds: number, thread: number | null): Promise<boolean> {
+    if (!this.deps) return false;
+    const key = controlKey(group, thread);
+    delete this.errors[key];
+    if (this.deps.rt.setSlowMode(group, seconds, thread)) return true;
+    try {
+      const answer = await setSlowModeRest(group, seconds, thread);
+      this.onSlowMode({ group: answer.group, thread: answer.thread ?? null, seconds: answer.seconds });
+      return true;
+    } catch (err) {
+      this.errors[key] = apiErrorText(err);
+      return false;
+    }
+  }
+
+  /** Takes the `error` frames that answer a lock or slow-mode change; false for others. */
+  onError(e: RealtimeError): boolean {
+    const t = e.target;
+    if (!t) return false;
+    if ('thread' in t && (t.action === 'lock' || t.action === 'unlock' || t.action === 'slow_mode')) {
+      this.errors[`thread:${t.thread}`] = errorText(e);
+      return true;
+    }
+    if ('group' in t && t.action === 'slow_mode') {
+      this.errors[`group:${t.group}`] = errorText(e);
+      return true;
+    }
+    return false;
+  }
 
   onNotice(frame: ModerationNoticeFrame): void {
     this.notices = [...this.notices, { id: this.nextNotice++, frame }].slice(-MAX_NOTICES);
@@ -73,5 +141,6 @@ export class ModerationStore {
     this.slowMode = {};
     this.notices = [];
     this.muted = {};
+    this.errors = {};
   }
 }

@@ -56,7 +56,7 @@ export class ThreadsStore {
   }
 
   /** `thread.locked` / `thread.unlocked` carry the thread as it is now; its unread count stays ours. */
-  onThreadChanged(ev: ThreadEvent): void {
+  onThreadChanged(ev: Pick<ThreadEvent, 'group' | 'thread'>): void {
     const entry = this.byGroup[ev.group];
     const i = entry?.threads.findIndex((t) => t.id === ev.thread.id) ?? -1;
     if (!entry || i < 0) return;
