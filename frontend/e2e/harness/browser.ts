@@ -13,6 +13,8 @@ export const DEMO_PASSWORD = 'kenniscloud-demo';
 export const ANOUK = { email: 'anouk@voorbeeldstad.example', name: 'Anouk' };
 export const BRAM = { email: 'bram@voorbeeldstad.example', name: 'Bram' };
 export const FATIMA = { email: 'fatima@voorbeeldstad.example', name: 'Fatima' };
+/** The library's librarian: moderates every group of Bibliotheek Voorbeeldstad. */
+export const SANNE = { email: 'sanne@voorbeeldstad.example', name: 'Sanne (bibliothecaris)' };
 
 /** How long live updates may take before a test fails (they normally arrive in milliseconds). */
 export const LIVE = { timeout: 15_000, interval: 100 } as const;
@@ -192,6 +194,17 @@ export function messagesWithBody(page: Page, body: string): Locator {
 /** Body texts of all messages in the thread view, in DOM (display) order. */
 export async function bodies(page: Page): Promise<string[]> {
   return (await page.getByTestId('message-body').allTextContents()).map((t) => t.trim());
+}
+
+/** From the group page, starts a thread with a title (and a first message); returns the thread page's path. */
+export async function startThread(page: Page, slug: string, title: string, body?: string): Promise<string> {
+  await page.goto(`/groups/${slug}`);
+  await page.getByTestId('new-thread-title').fill(title);
+  if (body) await page.getByTestId('new-thread-body').fill(body);
+  await page.getByTestId('new-thread-submit').click();
+  await page.getByRole('heading', { level: 1, name: title }).waitFor();
+  await page.getByTestId('composer').waitFor();
+  return new URL(page.url()).pathname;
 }
 
 /** Types a message in the composer and sends it with the button. */
