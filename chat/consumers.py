@@ -30,7 +30,7 @@ from backend.exceptions import DomainError, NotFound, error_payload, validation_
 from groups.models import Group
 from groups.selectors import access_group
 from moderation.frames import MODERATION_FRAMES
-from moderation.selectors import moderated_library
+from moderation.selectors import moderated_group_ids, moderated_library
 from moderation.serializers import LibraryRefInput
 
 from . import presence, serializers, services
@@ -326,11 +326,16 @@ class LiveConsumer(AsyncWebsocketConsumer):
         revocation message was lost, and fill any trailing event the layer dropped."""
         await realtime.join_user(self.channel_name, self.user.pk)
         seqs = await self._call(visible_group_seqs, group_ids=list(self.subscriptions))
+        # Roles change: a demoted moderator stops receiving hidden text, a promoted one starts.
+        moderated = await self._call(
+            moderated_group_ids, groups=[s.group for s in self.subscriptions.values()]
+        )
         for group_id in list(self.subscriptions):
             if group_id not in seqs:
                 await self._end_subscription(group_id, reason="removed")
                 continue
             subscription = self.subscriptions[group_id]
+            subscription.moderator = group_id in moderated
             await realtime.join_group(self.channel_name, group_id)
             if seqs[group_id] > subscription.last_seq:
                 catch_up = await self._call_db(

@@ -57,6 +57,12 @@ def _threads_data(user, threads, group_slug: str) -> list[dict]:
     return [{**thread_payload(t, group_slug=group_slug), "unread": unread.get(t.pk, 0)} for t in threads]
 
 
+def _viewer_payload(request: Request, message) -> dict:
+    """A single message as this viewer sees it (moderators and the author of a held one: in full)."""
+    full = full_view(message, moderator=is_moderator(request.user, message.group), viewer_id=request.user.pk)
+    return message_payload(message, group_slug=message.group.slug, full=full)
+
+
 class MessagePagination(CursorPagination):
     ordering = "-seq"
     page_size = 50
@@ -186,7 +192,7 @@ class MessageDetailView(APIView):
         message = services.message_edit(
             actor=request.user, message=message, **validated(MessageBodyInput, request)
         )
-        return Response(message_payload(message, group_slug=message.group.slug))
+        return Response(_viewer_payload(request, message))
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, message_id: int) -> Response:
@@ -202,7 +208,7 @@ class ReactionsView(APIView):
     def post(self, request: Request, message_id: int) -> Response:
         message = selectors.access_message(user=request.user, message_id=message_id)
         message = services.reaction_add(actor=request.user, message=message, **validated(EmojiInput, request))
-        return Response(message_payload(message, group_slug=message.group.slug))
+        return Response(_viewer_payload(request, message))
 
 
 class ReactionDetailView(APIView):
@@ -212,4 +218,4 @@ class ReactionDetailView(APIView):
     def delete(self, request: Request, message_id: int, emoji: str) -> Response:
         message = selectors.access_message(user=request.user, message_id=message_id)
         message = services.reaction_remove(actor=request.user, message=message, emoji=emoji)
-        return Response(message_payload(message, group_slug=message.group.slug))
+        return Response(_viewer_payload(request, message))

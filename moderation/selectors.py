@@ -163,3 +163,21 @@ def library_settings(*, library_id: int) -> LibraryModerationSettings:
 
 def word_filters(*, library_id: int) -> QuerySet[WordFilter]:
     return WordFilter.objects.filter(library_id=library_id)
+
+
+def moderated_group_ids(*, user: AnyUser, groups: list[Group]) -> set[int]:
+    """Which of `groups` the user moderates — two queries at most, for a socket's periodic check."""
+    if not user.is_authenticated or not groups:
+        return set()
+    if user.is_staff:
+        return {g.pk for g in groups}
+    libraries = set(Librarian.objects.filter(user=user).values_list("library_id", flat=True))
+    roles = set(
+        Membership.objects.filter(
+            user=user,
+            group__in=groups,
+            state=MembershipState.ACTIVE,
+            role__in=[Role.HOST, Role.LIBRARIAN],
+        ).values_list("group_id", flat=True)
+    )
+    return {g.pk for g in groups if g.library_id in libraries or g.pk in roles}

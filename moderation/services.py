@@ -92,6 +92,8 @@ def _notify(entry: AuditEntry, **extra: Any) -> None:
 def _state(message: Message) -> str:
     if message.removed_at is not None:
         return "removed"
+    if message.held_at is not None:
+        return "held"
     return "hidden" if message.hidden_at is not None else "visible"
 
 
@@ -104,7 +106,10 @@ def _moderate_message(*, actor: AnyUser, message: Message, action: str, state: s
         message = chat_services.message_lock(message)
         before = _state(message)
         unchanged = before == state or (action == Action.UNHIDE and before != "hidden")
-        if message.deleted_at is not None or before == "removed" or unchanged:
+        # A held message is approved or rejected (removing it is a rejection by another name).
+        if message.deleted_at is not None or (before in ("removed", "held") and action != Action.REMOVE):
+            raise ValidationFailed(fields={"id": [str(MSG_NOTHING_TO_CHANGE)]})
+        if unchanged:
             raise ValidationFailed(fields={"id": [str(MSG_NOTHING_TO_CHANGE)]})
         chat_services.message_set_moderation(message=message, state=state, reason=reason)
         entry = audit_record(

@@ -17,6 +17,7 @@ import pytest
 from chat import services as chat_services
 from chat.models import Message, Thread
 from groups.models import Group
+from moderation import services as moderation_services
 from moderation.models import AuditEntry
 from tests.chat.conftest import make_thread
 from tests.conftest import add_member, make_group, make_user
@@ -168,3 +169,31 @@ async def test_a_host_cannot_kick_and_nothing_closes(connect, db_call, public_gr
     await as_host.send("member.kick", group=public_group.slug, member=member.pk, reason="Weg")
     assert (await as_host.expect("error"))["code"] == "permission_denied"
     await tab.ping()
+
+
+async def test_a_demoted_host_stops_receiving_hidden_text_after_the_next_ping(
+    connect, db_call, public_group, public_thread, librarian, member, host
+):
+    from groups import services as group_services
+
+    _ok, as_host = await connect(host)
+    await as_host.subscribe(public_group)
+    await db_call(
+        group_services.membership_set_role,
+        actor=librarian,
+        group=public_group,
+        user_id=host.pk,
+        role="member",
+    )
+    await as_host.ping()  # the socket re-checks its roles
+    message = await db_call(post, member, public_thread, "Scherpe woorden")
+    await db_call(
+        lambda: moderation_services.message_hide(
+            actor=librarian,
+            message=Message.objects.select_related("group").get(pk=message.pk),
+            reason="Te scherp",
+        )
+    )
+    await as_host.expect("message.created", ignore=IGNORE)
+    hidden = await as_host.expect("message.hidden", ignore=IGNORE)
+    assert hidden["message"]["body"] == ""
