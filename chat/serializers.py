@@ -101,6 +101,10 @@ class MessageOut(serializers.Serializer):
     deleted = serializers.BooleanField()
     reactions = ReactionOut(many=True)
     client_id = serializers.UUIDField()
+    pinned = serializers.BooleanField()
+    moderation = serializers.DictField(
+        allow_null=True, help_text='null, or {state: "hidden"|"held"|"removed", reason}'
+    )
 
 
 class MessagePageOut(serializers.Serializer):
@@ -118,6 +122,7 @@ class ThreadOut(serializers.Serializer):
     created_at = serializers.DateTimeField()
     last_message_at = serializers.DateTimeField(allow_null=True)
     message_count = serializers.IntegerField()
+    locked = serializers.BooleanField()
     unread = serializers.IntegerField()
 
 

@@ -181,3 +181,22 @@ def moderated_group_ids(*, user: AnyUser, groups: list[Group]) -> set[int]:
         ).values_list("group_id", flat=True)
     )
     return {g.pk for g in groups if g.library_id in libraries or g.pk in roles}
+
+
+def group_state_for(*, user: AnyUser, group: Group) -> dict:
+    """What the composer needs to know on page load: slow modes in force, and the caller's own mute
+    or ban in this group."""
+    modes = SlowMode.objects.filter(group=group).values_list("thread_id", "seconds")
+    mute = active_sanction(user=user, group=group, kind="mute")
+    ban = active_sanction(user=user, group=group, kind="ban")
+    return {
+        "group": group.slug,
+        "slow_mode": {
+            "group": next((s for t, s in modes if t is None), 0),
+            "threads": {str(t): s for t, s in modes if t is not None},
+        },
+        "moderator": is_moderator(user, group),
+        "muted": mute is not None,
+        "muted_until": mute.ends_at.isoformat().replace("+00:00", "Z") if mute and mute.ends_at else None,
+        "banned": ban is not None,
+    }

@@ -9,6 +9,7 @@ urlpatterns = [
     path("threads/<int:thread_id>/lock/", views.ThreadLockView.as_view()),
     path("groups/<slug:slug>/slow-mode/", views.SlowModeView.as_view()),
     path("groups/<slug:slug>/sanctions/", views.SanctionListView.as_view()),
+    path("groups/<slug:slug>/state/", views.GroupStateView.as_view()),
     path("groups/<slug:slug>/members/<int:user_id>/mute/", views.MuteView.as_view()),
     path("groups/<slug:slug>/members/<int:user_id>/ban/", views.BanView.as_view()),
     path("groups/<slug:slug>/members/<int:user_id>/kick/", views.KickView.as_view()),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 
 from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -17,6 +18,7 @@ from backend.api import validated
 from backend.exceptions import PermissionDenied
 from chat.events import message_payload, thread_payload
 from chat.selectors import access_message, access_thread
+from chat.serializers import MessageOut, ThreadOut
 from groups.selectors import access_group, library_get
 
 from . import appeals, reports, selectors, services
@@ -47,14 +49,14 @@ def _message_response(message) -> Response:
 
 
 class MessageHideView(_ModerationView):
-    @extend_schema(request=RequiredReasonInput)
+    @extend_schema(request=RequiredReasonInput, responses=MessageOut)
     def post(self, request: Request, message_id: int) -> Response:
         message = access_message(user=request.user, message_id=message_id)
         data = validated(RequiredReasonInput, request)
         services.message_hide(actor=request.user, message=message, **data)
         return _message_response(message)
 
-    @extend_schema(request=None)
+    @extend_schema(request=None, responses=MessageOut)
     def delete(self, request: Request, message_id: int) -> Response:
         message = access_message(user=request.user, message_id=message_id)
         services.message_unhide(actor=request.user, message=message)
@@ -62,7 +64,7 @@ class MessageHideView(_ModerationView):
 
 
 class MessageRemoveView(_ModerationView):
-    @extend_schema(request=RequiredReasonInput)
+    @extend_schema(request=RequiredReasonInput, responses=MessageOut)
     def post(self, request: Request, message_id: int) -> Response:
         message = access_message(user=request.user, message_id=message_id)
         services.message_remove(
@@ -72,13 +74,13 @@ class MessageRemoveView(_ModerationView):
 
 
 class MessagePinView(_ModerationView):
-    @extend_schema(request=None)
+    @extend_schema(request=None, responses=MessageOut)
     def post(self, request: Request, message_id: int) -> Response:
         message = access_message(user=request.user, message_id=message_id)
         services.message_pin(actor=request.user, message=message, pinned=True)
         return _message_response(message)
 
-    @extend_schema(request=None)
+    @extend_schema(request=None, responses=MessageOut)
     def delete(self, request: Request, message_id: int) -> Response:
         message = access_message(user=request.user, message_id=message_id)
         services.message_pin(actor=request.user, message=message, pinned=False)
@@ -86,7 +88,7 @@ class MessagePinView(_ModerationView):
 
 
 class ThreadLockView(_ModerationView):
-    @extend_schema(request=ReasonInput)
+    @extend_schema(request=ReasonInput, responses=ThreadOut)
     def post(self, request: Request, thread_id: int) -> Response:
         thread = access_thread(user=request.user, thread_id=thread_id)
         services.thread_lock(
@@ -94,7 +96,7 @@ class ThreadLockView(_ModerationView):
         )
         return Response(thread_payload(thread, group_slug=thread.group.slug))
 
-    @extend_schema(request=None)
+    @extend_schema(request=None, responses=ThreadOut)
     def delete(self, request: Request, thread_id: int) -> Response:
         thread = access_thread(user=request.user, thread_id=thread_id)
         services.thread_lock(actor=request.user, thread=thread, locked=False)
@@ -102,7 +104,7 @@ class ThreadLockView(_ModerationView):
 
 
 class SlowModeView(_ModerationView):
-    @extend_schema(request=SlowModeInput)
+    @extend_schema(request=SlowModeInput, responses=OpenApiTypes.OBJECT)
     def put(self, request: Request, slug: str) -> Response:
         group = access_group(user=request.user, slug=slug)
         data = validated(SlowModeInput, request)
@@ -132,7 +134,7 @@ class _MemberView(_ModerationView):
 
 
 class MuteView(_MemberView):
-    @extend_schema(request=MuteInput)
+    @extend_schema(request=MuteInput, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request, slug: str, user_id: int) -> Response:
         group, user = self.target(request, slug, user_id)
         sanction = services.member_mute(
@@ -148,7 +150,7 @@ class MuteView(_MemberView):
 
 
 class BanView(_MemberView):
-    @extend_schema(request=BanInput)
+    @extend_schema(request=BanInput, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request, slug: str, user_id: int) -> Response:
         group, user = self.target(request, slug, user_id)
         sanction = services.member_ban(
@@ -174,6 +176,7 @@ class KickView(_MemberView):
 
 
 class SanctionListView(_ModerationView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, slug: str) -> Response:
         group = access_group(user=request.user, slug=slug)
         if not selectors.is_moderator(request.user, group):
@@ -224,6 +227,7 @@ class AuditLogView(_ModerationView):
 
     content_negotiation_class = _FormatIsOurs
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, slug: str) -> Response | HttpResponse:
         library = library_get(slug=slug)
         if not selectors.is_library_moderator(request.user, library.pk):
@@ -259,6 +263,7 @@ class MessageReportView(APIView):
 
 
 class ReportQueueView(_ModerationView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, slug: str) -> Response:
         library = library_get(slug=slug)
         query = ReportQueueInput(data=request.query_params)
@@ -268,14 +273,14 @@ class ReportQueueView(_ModerationView):
 
 
 class ReportClaimView(_ModerationView):
-    @extend_schema(request=None)
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request, report_id: int) -> Response:
         report = reports.access_report(user=request.user, report_id=report_id)
         return Response(reports.report_payload(reports.report_claim(actor=request.user, report=report)))
 
 
 class ReportResolveView(_ModerationView):
-    @extend_schema(request=ReportResolveInput)
+    @extend_schema(request=ReportResolveInput, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request, report_id: int) -> Response:
         report = reports.access_report(user=request.user, report_id=report_id)
         data = validated(ReportResolveInput, request)
@@ -285,7 +290,7 @@ class ReportResolveView(_ModerationView):
 
 
 class MessageApproveView(_ModerationView):
-    @extend_schema(request=ReasonInput)
+    @extend_schema(request=ReasonInput, responses=MessageOut)
     def post(self, request: Request, message_id: int) -> Response:
         message = access_message(user=request.user, message_id=message_id)
         data = validated(ReasonInput, request)
@@ -293,7 +298,7 @@ class MessageApproveView(_ModerationView):
 
 
 class MessageRejectView(_ModerationView):
-    @extend_schema(request=RequiredReasonInput)
+    @extend_schema(request=RequiredReasonInput, responses=MessageOut)
     def post(self, request: Request, message_id: int) -> Response:
         message = access_message(user=request.user, message_id=message_id)
         data = validated(RequiredReasonInput, request)
@@ -308,6 +313,7 @@ def _library_for_moderators(request: Request, slug: str):
 
 
 class HeldMessagesView(_ModerationView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, slug: str) -> Response:
         library = _library_for_moderators(request, slug)
         held = selectors.held_messages(library_id=library.pk)[:500]
@@ -319,11 +325,12 @@ def _filter_data(entry) -> dict:
 
 
 class WordFilterListView(_ModerationView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, slug: str) -> Response:
         library = _library_for_moderators(request, slug)
         return Response([_filter_data(e) for e in selectors.word_filters(library_id=library.pk)])
 
-    @extend_schema(request=WordFilterInput)
+    @extend_schema(request=WordFilterInput, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request, slug: str) -> Response:
         library = library_get(slug=slug)
         data = validated(WordFilterInput, request)
@@ -348,11 +355,12 @@ def _settings_data(row) -> dict:
 
 
 class LibrarySettingsView(_ModerationView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, slug: str) -> Response:
         library = _library_for_moderators(request, slug)
         return Response(_settings_data(selectors.library_settings(library_id=library.pk)))
 
-    @extend_schema(request=LibrarySettingsInput)
+    @extend_schema(request=LibrarySettingsInput, responses=OpenApiTypes.OBJECT)
     def put(self, request: Request, slug: str) -> Response:
         library = library_get(slug=slug)
         data = validated(LibrarySettingsInput, request)
@@ -363,6 +371,7 @@ class LibrarySettingsView(_ModerationView):
 class GuidelinesView(APIView):
     """The library's community guidelines (huisregels): public, linked from every notice."""
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, slug: str) -> Response:
         library = library_get(slug=slug)
         row = selectors.library_settings(library_id=library.pk)
@@ -370,11 +379,12 @@ class GuidelinesView(APIView):
 
 
 class AppealListView(_ModerationView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         """The open appeals the caller decides."""
         return Response([appeals.appeal_payload(a) for a in appeals.appeals_for(user=request.user)[:500]])
 
-    @extend_schema(request=AppealInput)
+    @extend_schema(request=AppealInput, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request) -> Response:
         data = validated(AppealInput, request)
         appeal = appeals.appeal_create(actor=request.user, entry_id=data["audit"], text=data["text"])
@@ -382,10 +392,19 @@ class AppealListView(_ModerationView):
 
 
 class AppealDecideView(_ModerationView):
-    @extend_schema(request=AppealDecisionInput)
+    @extend_schema(request=AppealDecisionInput, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request, appeal_id: int) -> Response:
         appeal = appeals.access_appeal(user=request.user, appeal_id=appeal_id)
         data = validated(AppealDecisionInput, request)
         return Response(
             appeals.appeal_payload(appeals.appeal_decide(actor=request.user, appeal=appeal, **data))
         )
+
+
+class GroupStateView(APIView):
+    """Slow modes in force and the caller's own mute/ban: for whoever may see the group."""
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, slug: str) -> Response:
+        group = access_group(user=request.user, slug=slug)
+        return Response(selectors.group_state_for(user=request.user, group=group))

@@ -308,8 +308,9 @@ def covered_endpoints(library_slug: str = "bieb") -> set[tuple[str, str]]:
     from tests.moderation.test_appeals import appeal_routes  # their own tests
     from tests.moderation.test_automatic import automatic_routes
     from tests.moderation.test_reports import report_routes
+    from tests.moderation.test_state import state_routes
 
-    return covered | report_routes() | automatic_routes() | appeal_routes()
+    return covered | report_routes() | automatic_routes() | appeal_routes() | state_routes()
 
 
 def test_the_matrix_covers_every_moderation_endpoint():
