@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -232,7 +231,16 @@ def group_allocate_seq(*, group_id: int) -> int:
     """Take the group's next event sequence number. Call inside the transaction that stores the
     change: the row lock taken by the UPDATE serialises writers per group, so numbers are gapless
     and commit in order (a rollback returns the number)."""
-    if not transaction.get_connection().in_atomic_block:
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
         raise RuntimeError("group_allocate_seq must run inside a transaction")
-    Group.objects.filter(pk=group_id).update(last_seq=F("last_seq") + 1)
-    return Group.objects.filter(pk=group_id).values_list("last_seq", flat=True)[0]
+    table = connection.ops.quote_name(Group._meta.db_table)
+    with connection.cursor() as cursor:
+        # One statement (PostgreSQL, and SQLite >= 3.35): increment and read under the same lock.
+        cursor.execute(
+            f"UPDATE {table} SET last_seq = last_seq + 1 WHERE id = %s RETURNING last_seq", [group_id]
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise NotFound()
+    return row[0]
