@@ -1,5 +1,22 @@
 import { api, relativeUrl } from './client';
-import type { Group, Language, Library, Me, Member, Membership, Message, Page, Thread } from './types';
+import type {
+  Appeal,
+  AuditRow,
+  Group,
+  Language,
+  Library,
+  LibrarySettings,
+  Me,
+  Member,
+  Membership,
+  Message,
+  Page,
+  Report,
+  Sanction,
+  Thread,
+  WordAction,
+  WordFilter,
+} from './types';
 
 /** Lists may come as a plain array or as a page; the UI wants the items. */
 function items<T>(body: T[] | Page<T>): T[] {
@@ -98,3 +115,52 @@ export const banMemberRest = (slug: string, userId: number, reason: string) =>
   api<unknown>(mod(`groups/${enc(slug)}/members/${userId}/ban/`), { method: 'POST', body: { reason } });
 export const kickMemberRest = (slug: string, userId: number, reason: string) =>
   api<unknown>(mod(`groups/${enc(slug)}/members/${userId}/kick/`), { method: 'POST', body: { reason } });
+
+// reports, appeals, the queue and the library's settings
+export const reportMessageRest = (id: number, category: string, note: string) =>
+  api<{ id: number; status: string }>(mod(`messages/${id}/report/`), { method: 'POST', body: { category, note } });
+export const getGuidelines = (library: string) =>
+  api<{ library: string; guidelines: string }>(mod(`libraries/${enc(library)}/guidelines/`));
+export const createAppeal = (audit: number, text: string) =>
+  api<{ id: number }>(mod('appeals/'), { method: 'POST', body: { audit, text } });
+export const listAppeals = () => api<Appeal[]>(mod('appeals/'));
+export const decideAppeal = (id: number, overturn: boolean, reason: string) =>
+  api<Appeal>(mod(`appeals/${id}/decide/`), { method: 'POST', body: { overturn, reason } });
+export const listReports = (library: string) => api<Report[]>(mod(`libraries/${enc(library)}/reports/`));
+export const claimReport = (id: number) => api<Report>(mod(`reports/${id}/claim/`), { method: 'POST' });
+export const resolveReport = (id: number, outcome: 'dismissed' | 'acted', note: string) =>
+  api<Report>(mod(`reports/${id}/resolve/`), { method: 'POST', body: { outcome, note } });
+export const listHeld = (library: string) => api<Message[]>(mod(`libraries/${enc(library)}/held/`));
+export const approveMessage = (id: number) => api<Message>(mod(`messages/${id}/approve/`), { method: 'POST', body: {} });
+export const rejectMessage = (id: number, reason: string) =>
+  api<Message>(mod(`messages/${id}/reject/`), { method: 'POST', body: { reason } });
+
+export interface AuditFilters {
+  group?: string;
+  user?: string;
+  action?: string;
+  since?: string;
+  until?: string;
+}
+/** The query string of the audit log (empty filters left out). */
+export function auditQuery(f: AuditFilters, csv = false): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(f)) if (v) q.set(k, v);
+  if (csv) q.set('format', 'csv');
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+export const auditPath = (library: string, f: AuditFilters, csv = false) =>
+  mod(`libraries/${enc(library)}/audit/${auditQuery(f, csv)}`);
+export const listAudit = (library: string, f: AuditFilters) => api<AuditRow[]>(auditPath(library, f));
+export const listSanctions = (group: string) => api<Sanction[]>(mod(`groups/${enc(group)}/sanctions/`));
+export const liftSanction = (group: string, userId: number, kind: 'mute' | 'ban') =>
+  api<unknown>(mod(`groups/${enc(group)}/members/${userId}/${kind}/`), { method: 'DELETE' });
+export const listWordFilters = (library: string) => api<WordFilter[]>(mod(`libraries/${enc(library)}/word-filters/`));
+export const addWordFilter = (library: string, phrase: string, action: WordAction) =>
+  api<WordFilter>(mod(`libraries/${enc(library)}/word-filters/`), { method: 'POST', body: { phrase, action } });
+export const removeWordFilter = (library: string, id: number) =>
+  api<unknown>(mod(`libraries/${enc(library)}/word-filters/${id}/`), { method: 'DELETE' });
+export const getLibrarySettings = (library: string) => api<LibrarySettings>(mod(`libraries/${enc(library)}/settings/`));
+export const putLibrarySettings = (library: string, s: LibrarySettings) =>
+  api<LibrarySettings>(mod(`libraries/${enc(library)}/settings/`), { method: 'PUT', body: s });

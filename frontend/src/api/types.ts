@@ -122,3 +122,73 @@ export interface ApiErrorBody {
   /** `muted`: the moderator's reason. */
   reason?: string;
 }
+
+// ---- moderation (docs/api.md, "Moderation")
+
+export type ReportStatus = 'open' | 'claimed' | 'resolved';
+
+/** A report as the library's moderators see it (with the message as they see it). */
+export interface Report {
+  id: number;
+  group: string;
+  message: Message;
+  /** null: opened by the word list. */
+  reporter: UserRef | null;
+  category: string;
+  note: string;
+  status: ReportStatus;
+  claimed_by: number | null;
+  outcome: 'dismissed' | 'acted' | null;
+  outcome_note: string;
+  created_at: string;
+}
+
+export interface Appeal {
+  id: number;
+  action: string;
+  group: string | null;
+  reason: string;
+  message: number | null;
+  text: string;
+  status: string;
+  decision_reason: string;
+  assigned_to: number | null;
+  created_at: string;
+}
+
+export interface AuditRow {
+  time: string;
+  action: string;
+  actor: string;
+  target: string;
+  group: string;
+  message: number | null;
+  thread: number | null;
+  reason: string;
+  before: unknown;
+  after: unknown;
+}
+
+export interface Sanction {
+  id: number;
+  kind: 'mute' | 'ban';
+  user: UserRef;
+  group: number | null;
+  library_wide: boolean;
+  reason: string;
+  ends_at: string | null;
+  created_at: string;
+}
+
+export type WordAction = 'block' | 'hold' | 'flag';
+export interface WordFilter {
+  id: number;
+  phrase: string;
+  action: WordAction;
+}
+
+export interface LibrarySettings {
+  guidelines: string;
+  new_member_messages: number;
+  new_member_days: number;
+}

@@ -45,3 +45,11 @@ describe('describeError', () => {
     expect([1, 60, 7200].map(en.moderation.duration)).toEqual(['1 second', '1 minute', '2 hours']);
   });
 });
+
+describe('describeError: moderation codes worded by the client', () => {
+  it('words blocked_content and already_reported in both languages', () => {
+    const dt = (s: string) => s;
+    expect(describeError(nl, { code: 'blocked_content', detail: 'x' }, dt)).toBe(nl.errors.blocked_content);
+    expect(describeError(en, { code: 'already_reported', detail: 'x' }, dt)).toBe(en.errors.already_reported);
+  });
+});

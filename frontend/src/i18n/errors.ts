@@ -28,6 +28,11 @@ export function describeError(m: Catalogue, e: ErrorLike, dateTime: (iso: string
       return e.reason ? `${m.errors.muted(until)} ${m.errors.reason(e.reason)}` : m.errors.muted(until);
     case 'thread_locked':
       return m.errors.thread_locked;
+    case 'blocked_content':
+    case 'already_reported':
+    case 'report_closed':
+    case 'appeal_not_allowed':
+      return m.errors[e.code];
     case 'slow_mode':
       return e.retry_after ? m.errors.slow_mode(e.retry_after) : e.detail || m.errors.slow_mode(1);
     default:
@@ -41,7 +46,17 @@ export function errorText(e: ErrorLike): string {
 }
 
 /** Codes `describeError` words itself (the rest use the server's detail and field messages). */
-export const OWN_TEXT = new Set(['timeout', 'banned', 'muted', 'thread_locked', 'slow_mode']);
+export const OWN_TEXT = new Set([
+  'timeout',
+  'banned',
+  'muted',
+  'thread_locked',
+  'slow_mode',
+  'blocked_content',
+  'already_reported',
+  'report_closed',
+  'appeal_not_allowed',
+]);
 
 /** The text for a failed REST call: our own wording for the codes above, else the server's messages. */
 export function apiErrorText(err: unknown): string {

@@ -8,6 +8,8 @@ export type Route =
   | { name: 'group'; slug: string }
   | { name: 'invite'; slug: string; code: string }
   | { name: 'thread'; slug: string; id: number }
+  | { name: 'guidelines'; library: string }
+  | { name: 'moderation'; library: string }
   | { name: 'notFound' };
 
 const patterns: [RegExp, (m: string[]) => Route][] = [
@@ -20,6 +22,8 @@ const patterns: [RegExp, (m: string[]) => Route][] = [
   [/^\/groups\/([^/]+)\/?$/, (m) => ({ name: 'group', slug: m[1] })],
   [/^\/groups\/([^/]+)\/invite\/([^/]+)\/?$/, (m) => ({ name: 'invite', slug: m[1], code: m[2] })],
   [/^\/groups\/([^/]+)\/threads\/(\d+)\/?$/, (m) => ({ name: 'thread', slug: m[1], id: Number(m[2]) })],
+  [/^\/libraries\/([^/]+)\/huisregels\/?$/, (m) => ({ name: 'guidelines', library: m[1] })],
+  [/^\/moderation\/([^/]+)\/?$/, (m) => ({ name: 'moderation', library: m[1] })],
 ];
 
 function decode(s: string): string {
@@ -46,6 +50,8 @@ export const paths = {
   group: (slug: string) => `/groups/${encodeURIComponent(slug)}`,
   invite: (slug: string, code: string) => `/groups/${encodeURIComponent(slug)}/invite/${encodeURIComponent(code)}`,
   thread: (slug: string, id: number) => `/groups/${encodeURIComponent(slug)}/threads/${id}`,
+  guidelines: (library: string) => `/libraries/${encodeURIComponent(library)}/huisregels`,
+  moderation: (library: string) => `/moderation/${encodeURIComponent(library)}`,
 };
 
 /** Only same-site paths are followed after login (no open redirect). */

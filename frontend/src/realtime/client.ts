@@ -6,6 +6,7 @@ import {
   type ClientFrame,
   type ErrorFrame,
   type ParsedFrame,
+  type ReportCategory,
   type ServerFrame,
 } from './protocol';
 import { Refs, type RefTarget } from './refs';
@@ -485,6 +486,17 @@ export class RealtimeClient {
   setSlowMode(group: string, seconds: number, thread: number | null): boolean {
     const ref = this.refs.make(thread === null ? { action: 'slow_mode', group } : { action: 'slow_mode', thread });
     return this.sendFrame({ type: 'group.slow_mode', group, seconds, thread, ref });
+  }
+
+  /** Reports a message (once); a refusal (`already_reported`, …) comes back with the ref `report:<id>`. */
+  report(id: number, category: ReportCategory, note: string): boolean {
+    const ref = this.refs.make({ action: 'report', message: id });
+    return this.sendFrame(note ? { type: 'message.report', id, category, note, ref } : { type: 'message.report', id, category, ref });
+  }
+
+  /** Follows a library's moderation queue on this socket (send again after every reconnect). */
+  moderationSubscribe(library: string): boolean {
+    return this.sendFrame({ type: 'moderation.subscribe', library });
   }
 
   /** Tell others we are typing; throttled to one frame per thread per 3 s. */

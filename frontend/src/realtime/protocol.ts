@@ -1,5 +1,5 @@
 // Frames of docs/protocol.md as a discriminated union on `type`.
-import type { Message, Thread, UserRef } from '../api/types';
+import type { Appeal, Message, Report, Thread, UserRef } from '../api/types';
 
 // ---- client → server ----
 // Any frame may carry a `ref` (≤ 64 characters) that an `error` frame caused by it repeats.
@@ -24,7 +24,15 @@ export type ClientFrame = (
   | { type: 'member.unmute' | 'member.unban'; group: string; member: number; reason?: string }
   | { type: 'member.ban'; group: string; member: number; reason: string; until?: string; library_wide?: boolean }
   | { type: 'member.kick'; group: string; member: number; reason: string }
+  // reports and the moderators' queue (docs/protocol.md, "Reports", "Automatic moderation")
+  | { type: 'message.report'; id: number; category: ReportCategory; note?: string }
+  | { type: 'moderation.subscribe'; library: string }
+  | { type: 'message.approve'; id: number; reason?: string }
+  | { type: 'message.reject'; id: number; reason: string }
 ) & { ref?: string };
+
+export const REPORT_CATEGORIES = ['spam', 'intimidation', 'discrimination', 'privacy', 'misinformation', 'other'] as const;
+export type ReportCategory = (typeof REPORT_CATEGORIES)[number];
 
 // ---- server → client: events that carry a group sequence number ----
 export type MessageEventType =
@@ -149,7 +157,11 @@ export type ErrorCode =
   | 'banned'
   | 'muted'
   | 'thread_locked'
-  | 'slow_mode';
+  | 'slow_mode'
+  | 'already_reported'
+  | 'report_closed'
+  | 'blocked_content'
+  | 'appeal_not_allowed';
 export interface ErrorFrame {
   type: 'error';
   code: ErrorCode | (string & {});
@@ -179,6 +191,45 @@ export interface ModerationNoticeFrame {
   thread?: number;
   until?: string | null;
   library_wide?: boolean;
+  /** The library whose community guidelines apply. */
+  library?: string;
+  /** The audit entry to appeal against. */
+  audit?: number;
+  /** Whether the member may contest it (once). */
+  appealable?: boolean;
+}
+/** To the reporter: how a report was handled. */
+export interface ReportOutcomeFrame {
+  type: 'report.outcome';
+  report: number;
+  group: string;
+  outcome: 'dismissed' | 'acted';
+  note: string;
+}
+/** To the member who appealed: the decision. */
+export interface AppealDecidedFrame {
+  type: 'appeal.decided';
+  appeal: number;
+  status: 'upheld' | 'overturned';
+  reason: string;
+}
+/** The moderators' queue of a library (after `moderation.subscribe`). */
+export interface ModerationSubscribedFrame {
+  type: 'moderation.subscribed';
+  library: string;
+}
+export interface ReportFrame {
+  type: 'report.created' | 'report.updated';
+  report: Report;
+}
+export interface MessageHeldFrame {
+  type: 'message.held';
+  group: string;
+  message: number;
+}
+export interface AppealCreatedFrame {
+  type: 'appeal.created';
+  appeal: Appeal;
 }
 
 export type EphemeralFrame =
@@ -191,7 +242,13 @@ export type EphemeralFrame =
   | ResyncRequiredFrame
   | ErrorFrame
   | PongFrame
-  | ModerationNoticeFrame;
+  | ModerationNoticeFrame
+  | ReportOutcomeFrame
+  | AppealDecidedFrame
+  | ModerationSubscribedFrame
+  | ReportFrame
+  | MessageHeldFrame
+  | AppealCreatedFrame;
 
 export type ServerFrame = SequencedEvent | EphemeralFrame;
 /** What `parseFrame` gives: a frame this client knows, or an unknown one that still has its place in a group's sequence. */
@@ -225,6 +282,13 @@ const EPHEMERAL: ReadonlySet<string> = new Set([
   'error',
   'pong',
   'moderation.notice',
+  'report.outcome',
+  'appeal.decided',
+  'moderation.subscribed',
+  'report.created',
+  'report.updated',
+  'message.held',
+  'appeal.created',
 ]);
 
 /** Has a group sequence number (known or not): goes through the sequencer. */

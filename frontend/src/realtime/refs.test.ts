@@ -64,3 +64,11 @@ describe('Refs', () => {
       expect(refs.resolve(ref), String(ref)).toBeNull();
   });
 });
+
+describe('Refs: reports', () => {
+  it('ties a report refusal to its message', () => {
+    const refs = new Refs();
+    expect(refs.make({ action: 'report', message: 311 })).toBe('report:311');
+    expect(refs.resolve('report:311')).toEqual({ action: 'report', message: 311 });
+  });
+});

@@ -1,7 +1,7 @@
 // Which action an `error` frame answers (docs/protocol.md, "Errors"): the client puts a `ref` on a
 // frame and the server repeats it on the error that frame causes.
 
-export type MessageRefAction = 'edit' | 'delete' | 'reaction' | 'hide' | 'unhide' | 'remove' | 'pin' | 'unpin';
+export type MessageRefAction = 'edit' | 'delete' | 'reaction' | 'hide' | 'unhide' | 'remove' | 'pin' | 'unpin' | 'report';
 export type ThreadRefAction = 'read' | 'lock' | 'unlock' | 'slow_mode';
 
 /**
@@ -22,6 +22,7 @@ const MESSAGE_ACTIONS: ReadonlySet<string> = new Set<MessageRefAction>([
   'remove',
   'pin',
   'unpin',
+  'report',
 ]);
 // Prefixes on the wire, where they differ from the action.
 const THREAD_PREFIX: Record<ThreadRefAction, string> = { read: 'read', lock: 'lock', unlock: 'unlock', slow_mode: 'slowmode' };

@@ -13,9 +13,11 @@ import {
   pinMessageRest,
   removeMessageModRest,
   removeReactionRest,
+  reportMessageRest,
   unhideMessageRest,
 } from '../api/endpoints';
 import type { Message, Thread, UserRef } from '../api/types';
+import type { ReportCategory } from '../realtime/protocol';
 import { apiErrorText, errorText } from '../i18n/errors';
 import { i18n } from '../i18n/index.svelte';
 import type { OutboxUpdate, RealtimeClient, RealtimeError } from '../realtime/client';
@@ -281,6 +283,24 @@ export class ChatStore {
     const mine = message.reactions.some((r) => r.emoji === emoji && r.users.includes(me.id));
     if (this.deps.rt.react(message.id, emoji, !mine)) return;
     await this.restAction(id, message.id, () => (mine ? removeReactionRest(message.id, emoji) : addReactionRest(message.id, emoji)));
+  }
+
+  /**
+   * Reports a message of someone else (once). Over the socket the server does not confirm a report,
+   * only refuses it (`already_reported`, …, by the ref `report:<id>`, shown with the message); REST
+   * when the socket is down. The thanks show with the message.
+   */
+  async report(id: number, message: ChatMessage, category: ReportCategory, note: string): Promise<boolean> {
+    const messageId = message.id;
+    if (!messageId) return false;
+    this.dismissError(id, messageId);
+    const text = note.trim();
+    if (!this.deps.rt.report(messageId, category, text)) {
+      if (!(await this.restAction(id, messageId, () => reportMessageRest(messageId, category, text)))) return false;
+    }
+    const v = this.views.get(id);
+    if (v) v.actionInfo[messageId] = i18n.m.report.sent;
+    return true;
   }
 
   /**

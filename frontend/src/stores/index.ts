@@ -94,6 +94,8 @@ for (const type of ['thread.locked', 'thread.unlocked'] as const) {
 }
 rt.on('group.slow_mode', (ev) => moderation.onSlowMode(ev));
 rt.on('moderation.notice', (f) => moderation.onNotice(f));
+rt.on('report.outcome', (f) => moderation.onOutcome(f));
+rt.on('appeal.decided', (f) => moderation.onOutcome(f));
 rt.on('outbox', (u) => chat.onOutbox(u));
 rt.on('presence', (f) => presence.onPresence(f));
 rt.on('typing', (f) => presence.onTyping(f, session.myId));

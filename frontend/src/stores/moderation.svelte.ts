@@ -1,8 +1,8 @@
-import { lockThreadRest, setSlowModeRest } from '../api/endpoints';
+import { createAppeal, lockThreadRest, setSlowModeRest } from '../api/endpoints';
 import type { Thread } from '../api/types';
 import { apiErrorText, errorText } from '../i18n/errors';
 import type { RealtimeClient, RealtimeError } from '../realtime/client';
-import type { ModerationNoticeFrame, SlowModeEvent } from '../realtime/protocol';
+import type { AppealDecidedFrame, ModerationNoticeFrame, ReportOutcomeFrame, SlowModeEvent } from '../realtime/protocol';
 
 /** Slow mode of one group as far as this client knows it: the group's own and per thread (seconds; 0 is off). */
 export interface GroupSlowMode {
@@ -14,6 +14,12 @@ export interface GroupSlowMode {
 export interface ShownNotice {
   id: number;
   frame: ModerationNoticeFrame;
+}
+
+/** A `report.outcome` or `appeal.decided` frame, shown to the member like a notice. */
+export interface ShownOutcome {
+  id: number;
+  frame: ReportOutcomeFrame | AppealDecidedFrame;
 }
 
 /** How many notices stay on screen at most (the oldest go first). */
@@ -45,6 +51,10 @@ export class ModerationStore {
   muted = $state<Record<string, string | null>>({});
   /** Why the last lock or slow-mode change failed, by `controlKey`. */
   errors = $state<Record<string, string>>({});
+  /** How reports and appeals of this member were decided. */
+  outcomes = $state<ShownOutcome[]>([]);
+  /** Audit entries this member has appealed against in this session (an action is appealed once). */
+  appealed = $state<Record<number, true>>({});
   private nextNotice = 1;
 
   constructor(private readonly deps?: ModerationDeps) {}
@@ -106,6 +116,17 @@ export class ModerationStore {
 
   dismissNotice(id: number): void {
     this.notices = this.notices.filter((n) => n.id !== id);
+    this.outcomes = this.outcomes.filter((n) => n.id !== id);
+  }
+
+  onOutcome(frame: ReportOutcomeFrame | AppealDecidedFrame): void {
+    this.outcomes = [...this.outcomes, { id: this.nextNotice++, frame }].slice(-MAX_NOTICES);
+  }
+
+  /** Contests a moderator's decision (once): `POST appeals/`. Throws the `ApiError` when refused. */
+  async appeal(audit: number, text: string): Promise<void> {
+    await createAppeal(audit, text.trim());
+    this.appealed[audit] = true;
   }
 
   /** Whether this member is muted in the group now; `until` when it ends. */
@@ -140,6 +161,8 @@ export class ModerationStore {
   clear(): void {
     this.slowMode = {};
     this.notices = [];
+    this.outcomes = [];
+    this.appealed = {};
     this.muted = {};
     this.errors = {};
   }

@@ -44,3 +44,16 @@ describe('ModerationStore: notices and mutes', () => {
     expect(m.notices.at(-1)?.frame.reason).toBe('9');
   });
 });
+
+describe('ModerationStore: outcomes of reports and appeals', () => {
+  it('shows report outcomes and appeal decisions until dismissed', () => {
+    const m = new ModerationStore();
+    m.onOutcome({ type: 'report.outcome', report: 5, group: G, outcome: 'acted', note: 'Verborgen' });
+    m.onOutcome({ type: 'appeal.decided', appeal: 4, status: 'overturned', reason: 'Terecht' });
+    expect(m.outcomes.map((o) => o.frame.type)).toEqual(['report.outcome', 'appeal.decided']);
+    m.dismissNotice(m.outcomes[0].id);
+    expect(m.outcomes.map((o) => o.frame.type)).toEqual(['appeal.decided']);
+    m.clear();
+    expect(m.outcomes).toEqual([]);
+  });
+});
