@@ -8,6 +8,7 @@ import { ConnectionStore } from './connection.svelte';
 import { GroupsStore } from './groups.svelte';
 import { ModerationStore } from './moderation.svelte';
 import { PresenceStore } from './presence.svelte';
+import { QueueStore } from './queue.svelte';
 import { SessionStore } from './session.svelte';
 import { ThreadsStore } from './threads.svelte';
 
@@ -26,6 +27,9 @@ export const moderation = new ModerationStore({
   },
 });
 
+/** The moderation panel's queue of one library (librarians and staff). */
+export const queue = new QueueStore(rt);
+
 export const session = new SessionStore({
   signedIn() {
     groups.live = true;
@@ -40,6 +44,7 @@ export const session = new SessionStore({
     chat.clear();
     presence.clear();
     moderation.clear();
+    queue.close();
     void groups.load();
   },
 });
