@@ -4,26 +4,10 @@ functions, so a message looks the same everywhere."""
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Literal, TypedDict
+from typing import Any, TypedDict
 
 from .models import Message, Reaction, Thread
 
-SequencedType = Literal[
-    "thread.created",
-    "thread.locked",
-    "thread.unlocked",
-    "message.created",
-    "message.edited",
-    "message.deleted",
-    "reaction.changed",
-    "message.hidden",
-    "message.unhidden",
-    "message.removed",
-    "message.pinned",
-    "message.unpinned",
-    "message.approved",
-    "group.slow_mode",
-]
 MESSAGE_EVENT_TYPES: frozenset[str] = frozenset(
     {
         "message.created",

@@ -97,9 +97,26 @@ def _state(message: Message) -> str:
     return "hidden" if message.hidden_at is not None else "visible"
 
 
+def _change_message_state(
+    actor: AnyUser, message: Message, action: str, *, before: str, state: str, reason: str
+) -> None:
+    """Apply a moderation state to a locked message, audit it, and tell its author."""
+    chat_services.message_set_moderation(message=message, state=state, reason=reason)
+    entry = audit_record(
+        actor,
+        message.group,
+        action,
+        target_user_id=message.author_id,
+        message=message,
+        reason=reason,
+        before={"state": before},
+        after={"state": state},
+    )
+    _notify(entry, message=message.pk, thread=message.thread_id)
+
+
 def _moderate_message(*, actor: AnyUser, message: Message, action: str, state: str, reason: str) -> Message:
-    group = message.group
-    _ensure(actor, group, action)
+    _ensure(actor, message.group, action)
     if action in (Action.HIDE, Action.REMOVE) and not reason.strip():
         raise ValidationFailed(fields={"reason": [str(MSG_REASON_REQUIRED)]})
     with transaction.atomic():
@@ -107,54 +124,22 @@ def _moderate_message(*, actor: AnyUser, message: Message, action: str, state: s
         before = _state(message)
         unchanged = before == state or (action == Action.UNHIDE and before != "hidden")
         # A held message is approved or rejected (removing it is a rejection by another name).
-        if message.deleted_at is not None or (before in ("removed", "held") and action != Action.REMOVE):
+        blocked = before in ("removed", "held") and action != Action.REMOVE
+        if message.deleted_at is not None or blocked or unchanged:
             raise ValidationFailed(fields={"id": [str(MSG_NOTHING_TO_CHANGE)]})
-        if unchanged:
-            raise ValidationFailed(fields={"id": [str(MSG_NOTHING_TO_CHANGE)]})
-        chat_services.message_set_moderation(message=message, state=state, reason=reason)
-        entry = audit_record(
-            actor,
-            group,
-            action,
-            target_user_id=message.author_id,
-            message=message,
-            reason=reason,
-            before={"state": before},
-            after={"state": state},
-        )
-        _notify(
-            entry,
-            message=message.pk,
-            thread=message.thread_id,
-        )
+        _change_message_state(actor, message, action, before=before, state=state, reason=reason)
     return message
 
 
 def _review_held(*, actor: AnyUser, message: Message, approve: bool, reason: str) -> Message:
-    group = message.group
     action = Action.APPROVE if approve else Action.REJECT
-    _ensure(actor, group, action)
+    _ensure(actor, message.group, action)
     with transaction.atomic():
         message = chat_services.message_lock(message)
         if message.held_at is None or message.removed_at is not None:
             raise ValidationFailed(fields={"id": [str(MSG_NOTHING_TO_CHANGE)]})
         state = "visible" if approve else "removed"
-        chat_services.message_set_moderation(message=message, state=state, reason=reason)
-        entry = audit_record(
-            actor,
-            group,
-            action,
-            target_user_id=message.author_id,
-            message=message,
-            reason=reason,
-            before={"state": "held"},
-            after={"state": state},
-        )
-        _notify(
-            entry,
-            message=message.pk,
-            thread=message.thread_id,
-        )
+        _change_message_state(actor, message, action, before="held", state=state, reason=reason)
     return message
 
 
