@@ -11,8 +11,3 @@ class NotAMember(DomainError):
 class AlreadyMember(DomainError):
     code = "already_member"
     default_message = _("You are already a member of this group.")
-
-
-class LastManager(DomainError):
-    code = "last_manager"
-    default_message = _("A group needs at least one host: appoint another host first.")

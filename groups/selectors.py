@@ -76,23 +76,10 @@ def access_group(*, user: AnyUser, slug: str) -> Group:
     return group
 
 
-def access_group_by_id(*, user: AnyUser, group_id: int) -> Group:
-    group = Group.objects.filter(visible_groups_q(user), pk=group_id).first()
-    if group is None:
-        raise NotFound()
-    return group
-
-
 def memberships_for(*, user: AnyUser, group_ids: list[int]) -> dict[int, Membership]:
     if not user.is_authenticated or not group_ids:
         return {}
     return {m.group_id: m for m in Membership.objects.filter(user=user, group_id__in=group_ids)}
-
-
-def membership_get(*, user: AnyUser, group: Group) -> Membership | None:
-    if not user.is_authenticated:
-        return None
-    return Membership.objects.filter(user=user, group=group).first()
 
 
 def can_manage_group(user: AnyUser, group: Group) -> bool:
@@ -132,14 +119,6 @@ def group_members(*, user: AnyUser, group: Group) -> QuerySet[Membership]:
     if can_manage_group(user, group):
         return qs
     return qs.filter(state=MembershipState.ACTIVE)
-
-
-def active_member_ids(*, group_id: int) -> list[int]:
-    return list(
-        Membership.objects.filter(group_id=group_id, state=MembershipState.ACTIVE).values_list(
-            "user_id", flat=True
-        )
-    )
 
 
 def managed_group_ids(*, user: AnyUser, groups: list[Group], memberships: dict[int, Membership]) -> set[int]:
