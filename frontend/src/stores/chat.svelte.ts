@@ -376,6 +376,8 @@ export class ChatStore {
       const v = [...this.views.values()].find((view) => view.store.get(target.message));
       if (v) {
         v.actionErrors[target.message] = text;
+        // A refused report was not passed on after all: drop the thanks shown when it was sent.
+        if (target.action === 'report') delete v.actionInfo[target.message];
         return;
       }
     } else if (target?.action === 'read' && this.current !== target.thread) {

@@ -12,7 +12,11 @@ afterEach(() => {
   document.body.innerHTML = '';
 });
 
-function render(over: Partial<Message>, myId: number | null = 9): HTMLElement {
+function render(
+  over: Partial<Message>,
+  myId: number | null = 9,
+  onReport: ((category: string, note: string) => Promise<boolean>) | undefined = undefined,
+): HTMLElement {
   const target = document.createElement('ol');
   document.body.append(target);
   const message: ChatMessage = { ...makeMessage({ id: 311, seq: 42, ...over }), state: 'sent' };
@@ -29,6 +33,7 @@ function render(over: Partial<Message>, myId: number | null = 9): HTMLElement {
       onDelete: () => {},
       onReact: () => {},
       onDismissError: () => {},
+      onReport,
     },
   }));
   flushSync();
@@ -110,5 +115,53 @@ describe('MessageItem: moderation state', () => {
     expect(target.querySelector('[data-testid="message-failed"]')?.textContent).toContain(
       'Langzame modus: je kunt over 20 seconden weer een bericht plaatsen.',
     );
+  });
+});
+
+describe('MessageItem: reporting', () => {
+  it('offers "Melden" on others’ messages to signed-in readers only, not on their own or withheld ones', () => {
+    const report = async () => true;
+    expect(byTestId(render({}, 9, report), 'report-button')?.textContent?.trim()).toBe('Melden');
+    document.body.innerHTML = '';
+    expect(byTestId(render({ author: { id: 9, display_name: 'Ik' } }, 9, report), 'report-button')).toBeNull();
+    document.body.innerHTML = '';
+    expect(byTestId(render({}, null, report), 'report-button')).toBeNull();
+    document.body.innerHTML = '';
+    const hidden = { body: '', html: '', reactions: [], moderation: { state: 'hidden' as const, reason: 'x' } };
+    expect(byTestId(render(hidden, 9, report), 'report-button')).toBeNull();
+  });
+
+  it('opens a form with the category focused, sends category and note, and returns focus to the button', async () => {
+    const calls: [string, string][] = [];
+    const li = render({}, 9, async (c, n) => {
+      calls.push([c, n]);
+      return true;
+    });
+    byTestId(li, 'report-button')!.click();
+    flushSync();
+    await new Promise((r) => setTimeout(r, 0));
+    const select = byTestId(li, 'report-category') as HTMLSelectElement;
+    expect(document.activeElement).toBe(select);
+    expect([...select.options].map((o) => o.textContent)).toEqual([
+      'Spam',
+      'Intimidatie',
+      'Discriminatie',
+      'Privacy',
+      'Onjuiste informatie',
+      'Anders',
+    ]);
+    select.value = 'privacy';
+    select.dispatchEvent(new Event('change'));
+    const note = byTestId(li, 'report-note') as HTMLTextAreaElement;
+    note.value = 'Telefoonnummer';
+    note.dispatchEvent(new Event('input'));
+    flushSync();
+    (byTestId(li, 'report-form') as HTMLFormElement).requestSubmit();
+    await new Promise((r) => setTimeout(r, 0));
+    flushSync();
+    expect(calls).toEqual([['privacy', 'Telefoonnummer']]);
+    expect(byTestId(li, 'report-form')).toBeNull();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(document.activeElement).toBe(byTestId(li, 'report-button'));
   });
 });
