@@ -11,6 +11,24 @@ import { nl } from '../src/i18n/nl';
 import { ANOUK, BRAM, LIVE, RUN, SANNE, gotoThread, logIn, messagesWithBody, post, startThread, useE2E } from './harness/browser';
 
 const GROUP = 'energie-en-klimaat';
+const BEHEER = { email: 'beheer@voorbeeldstad.example', name: 'Platformbeheer' };
+
+/** A REST call from a signed-in page (same origin, its CSRF cookie), as a shortcut for a step another test covers. */
+async function rest(page: Page, method: string, path: string, body?: unknown): Promise<number> {
+  return page.evaluate(
+    async ({ method, path, body }) => {
+      const csrf = /(?:^|; )csrftoken=([^;]+)/.exec(document.cookie)?.[1] ?? '';
+      const r = await fetch(`/api/v1/${path}`, {
+        method,
+        credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json', 'X-CSRFToken': decodeURIComponent(csrf) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return r.status;
+    },
+    { method, path, body },
+  );
+}
 const LIBRARY = 'voorbeeldstad';
 
 const e2e = useE2E();
@@ -130,5 +148,59 @@ describe('reports and the word list', () => {
     // Clean up so other runs against the same database start from the demo's word list.
     await s.page.locator(`[data-testid="word-item"][data-phrase="${word}"]`).getByTestId('word-remove').click();
     await s.page.locator(`[data-testid="word-item"][data-phrase="${word}"]`).waitFor({ state: 'detached' });
+  });
+
+  test('a member appeals a hide from its notice and reads the guidelines; staff overturn it in the panel; she hears the decision', async () => {
+    const a = await e2e.newUser({ label: 'Anouk' });
+    const s = await e2e.newUser({ label: 'Sanne' });
+    const st = await e2e.newUser({ label: 'Beheer' });
+    await Promise.all([logIn(a.page, ANOUK), logIn(s.page, SANNE), logIn(st.page, BEHEER)]);
+
+    const path = await startThread(a.page, GROUP, `Bezwaar (${RUN})`);
+    const body = `Mijn buurman heet Jan Jansen (${RUN})`;
+    await post(a.page, body);
+    const mine = messagesWithBody(a.page, body);
+    await expect.poll(() => mine.getAttribute('data-state'), LIVE).toBe('sent');
+    const id = Number(await mine.getAttribute('data-message-id'));
+
+    // Sanne hides it (the menu is covered by moderation.e2e.ts).
+    expect(await rest(s.page, 'POST', `moderation/messages/${id}/hide/`, { reason: 'Persoonlijke gegevens' })).toBe(200);
+    const notice = a.page.locator('[data-testid="moderation-notice"][data-action="hide"]');
+    await notice.waitFor({ timeout: LIVE.timeout });
+
+    // Appeal: the text is required, then it is sent once.
+    await notice.getByTestId('appeal-button').click();
+    const text = notice.getByTestId('appeal-text');
+    await expect.poll(() => text.evaluate((el) => el === document.activeElement), LIVE).toBe(true);
+    await notice.getByTestId('appeal-submit').click();
+    await expect.poll(() => text.getAttribute('aria-invalid'), LIVE).toBe('true');
+    await text.fill('Jan vindt het goed dat ik zijn naam noem.');
+    await notice.getByTestId('appeal-submit').click();
+    await notice.getByTestId('appeal-sent').waitFor({ timeout: LIVE.timeout });
+    expect(await notice.getByTestId('appeal-button').count()).toBe(0);
+
+    // Staff decide (Sanne acted and is the only librarian): overturn, with a reason.
+    await openPanel(st.page);
+    await st.page.locator('[data-testid="panel-tab"][data-tab="appeals"]').click();
+    const item = st.page.getByTestId('appeal-item').filter({ hasText: 'Jan vindt het goed' });
+    await item.waitFor({ timeout: LIVE.timeout });
+    await item.getByLabel(nl.panel.appeals.overturn).check();
+    await item.getByLabel(nl.panel.appeals.reason).fill('Met toestemming mag het');
+    await item.getByRole('button', { name: nl.panel.appeals.decide }).click();
+    await item.waitFor({ state: 'detached', timeout: LIVE.timeout });
+
+    const decided = a.page.locator('[data-testid="appeal-decided"][data-outcome="overturned"]');
+    await decided.waitFor({ timeout: LIVE.timeout });
+    expect(await decided.textContent()).toContain('Met toestemming mag het');
+    // Overturning unhides it: the text is back for everyone, live.
+    await expect.poll(() => messagesWithBody(a.page, body).count(), LIVE).toBe(1);
+    expect(new URL(a.page.url()).pathname).toBe(path);
+
+    // The notice links the library's community guidelines.
+    await notice.getByTestId('notice-guidelines').click();
+    await a.page.waitForURL((url) => url.pathname === `/libraries/${LIBRARY}/huisregels`);
+    const guidelines = a.page.getByTestId('guidelines-text');
+    await guidelines.waitFor();
+    expect(await guidelines.textContent()).toContain('Geen reclame of spam.');
   });
 });
