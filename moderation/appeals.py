@@ -77,14 +77,16 @@ def appeal_create(*, actor: AnyUser, entry_id: int, text: str) -> Appeal:
     return appeal
 
 
-def appeals_for(*, user: AnyUser) -> QuerySet[Appeal]:
-    """The open appeals this moderator decides (staff: also those without a reviewer)."""
+def appeals_for(*, user: AnyUser, library_slug: str | None = None) -> QuerySet[Appeal]:
+    """The open appeals this moderator decides (staff: also those without a reviewer), optionally
+    of one library."""
     if not user.is_authenticated:
         raise PermissionDenied()
     scope = Q(assigned_to=user)
     if user.is_staff:
         scope |= Q(assigned_to__isnull=True)
-    return Appeal.objects.filter(scope, status=AppealStatus.OPEN).select_related("entry__group")
+    qs = Appeal.objects.filter(scope, status=AppealStatus.OPEN).select_related("entry__group")
+    return qs.filter(library__slug=library_slug) if library_slug else qs
 
 
 def access_appeal(*, user: AnyUser, appeal_id: int) -> Appeal:
@@ -135,6 +137,13 @@ def appeal_decide(*, actor: AnyUser, appeal: Appeal, overturn: bool, reason: str
     )
     realtime.notify_user_on_commit(
         appeal.appellant_id,
-        {"type": "appeal.decided", "appeal": appeal.pk, "status": appeal.status, "reason": reason},
+        {
+            "type": "appeal.decided",
+            "appeal": appeal.pk,
+            "library": appeal.entry.group.library.slug if appeal.entry.group else None,
+            "group": appeal.entry.group.slug if appeal.entry.group else None,
+            "status": appeal.status,
+            "reason": reason,
+        },
     )
     return appeal

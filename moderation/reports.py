@@ -120,6 +120,7 @@ def report_resolve(*, actor: AnyUser, report: Report, outcome: str, note: str = 
             "type": "report.outcome",
             "report": report.pk,
             "group": report.group.slug,
+            "library": report.group.library.slug,
             "outcome": outcome,
             "note": report.outcome_note,
         },

@@ -382,7 +382,8 @@ class AppealListView(_ModerationView):
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         """The open appeals the caller decides."""
-        return Response([appeals.appeal_payload(a) for a in appeals.appeals_for(user=request.user)[:500]])
+        queue = appeals.appeals_for(user=request.user, library_slug=request.query_params.get("library"))
+        return Response([appeals.appeal_payload(a) for a in queue[:500]])
 
     @extend_schema(request=AppealInput, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request) -> Response:

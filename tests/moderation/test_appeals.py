@@ -85,6 +85,7 @@ def test_an_overturned_hide_is_undone_and_the_member_hears_why(
     frames = [m["event"] for m in listener.received() if m["type"] == "user.event"]
     outcome = [e for e in frames if e["type"] == "appeal.decided"]
     assert outcome and outcome[0]["reason"] == "Binnen de huisregels"
+    assert outcome[0]["library"] == hidden.group.library.slug
     assert AuditEntry.objects.filter(action="appeal_decide").count() == 1
 
 
@@ -96,6 +97,9 @@ def test_with_one_librarian_appeals_go_to_staff(hidden, librarian, member, staff
     appeal = Appeal.objects.get()
     assert appeal.assigned_to is None
     assert [a["id"] for a in api(staff).get("/api/v1/moderation/appeals/").json()] == [appeal.pk]
+    mine = api(staff).get(f"/api/v1/moderation/appeals/?library={hidden.group.library.slug}").json()
+    assert [a["id"] for a in mine] == [appeal.pk]
+    assert api(staff).get("/api/v1/moderation/appeals/?library=elders").json() == []
     upheld = api(staff).post(
         f"/api/v1/moderation/appeals/{appeal.pk}/decide/",
         {"overturn": False, "reason": "Terecht"},
