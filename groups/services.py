@@ -101,8 +101,13 @@ def _clean_themes(themes: list[str]) -> list[str]:
 
 @transaction.atomic
 def group_update(*, actor: AnyUser, group: Group, **changes: Any) -> Group:
+    """Hosts and librarians edit a group; only librarians change its visibility — opening a closed
+    group publishes its whole history."""
     ensure_can_manage(actor, group)
     was_public = group.visibility == Visibility.PUBLIC
+    changing_visibility = changes.get("visibility") not in (None, group.visibility)
+    if changing_visibility and not is_librarian_of(actor, group.library_id):
+        raise PermissionDenied()
     allowed = {"name", "description", "themes", "visibility"}
     fields = []
     for key, value in changes.items():

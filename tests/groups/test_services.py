@@ -365,3 +365,17 @@ def test_library_create_is_for_staff(staff, librarian):
     with pytest.raises(ValidationFailed):
         services.library_create(actor=staff, name="Nog een", slug="zuid")
     assert not Librarian.objects.filter(library=library).exists()
+
+
+@pytest.mark.parametrize("visibility", ["public", "closed"])
+def test_only_librarians_change_a_groups_visibility(
+    library, librarian, host, closed_group, public_group, visibility
+):
+    group = closed_group if visibility == "closed" else public_group
+    other = "public" if visibility == "closed" else "closed"
+    with pytest.raises(PermissionDenied):
+        services.group_update(actor=host, group=group, visibility=other)
+    services.group_update(actor=host, group=group, description="Hosts edit the rest")
+    services.group_update(actor=librarian, group=group, visibility=other)
+    group.refresh_from_db()
+    assert (group.visibility, group.description) == (other, "Hosts edit the rest")
