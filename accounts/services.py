@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from backend import realtime
 from backend.exceptions import DomainError, NotFound, ValidationFailed
 
 from .models import ApiToken, User
@@ -74,29 +75,40 @@ def api_token_create(*, email: str, password: str, name: str) -> tuple[ApiToken,
 
 
 def api_token_revoke(*, actor: User, token_id: int) -> None:
+    """Revoke a token; sockets opened with it close at once (4001)."""
     deleted, _rows = ApiToken.objects.filter(user=actor, pk=token_id).delete()
     if not deleted:
         raise NotFound()
+    realtime.close_token_sockets_on_commit(token_id)
 
 
-def api_token_authenticate(raw: str) -> User | None:
-    """The active user a raw token belongs to, or None. Records use at most once a minute."""
+def api_token_lookup(raw: str) -> ApiToken | None:
+    """The token row for a raw key (its user selected), or None for an unknown or revoked one."""
     if not raw.startswith(TOKEN_PREFIX):
         return None
-    token = ApiToken.objects.select_related("user").filter(key_hash=_hash(raw)).first()
+    return ApiToken.objects.select_related("user").filter(key_hash=_hash(raw)).first()
+
+
+def api_token_use(raw: str) -> ApiToken | None:
+    """The token of an active user for a raw key, or None. Records use at most once a minute."""
+    token = api_token_lookup(raw)
     if token is None or not token.user.is_active:
         return None
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    return token
+
+
+def api_token_authenticate(raw: str) -> User | None:
+    """The active user a raw token belongs to, or None."""
+    token = api_token_use(raw)
+    return token.user if token is not None else None
 
 
 def api_token_owner(raw: str) -> User | None:
     """The user a raw token belongs to, active or not; None for an unknown or revoked token."""
-    if not raw.startswith(TOKEN_PREFIX):
-        return None
-    token = ApiToken.objects.select_related("user").filter(key_hash=_hash(raw)).first()
+    token = api_token_lookup(raw)
     return token.user if token is not None else None
 
 
@@ -114,3 +126,11 @@ def user_update(*, actor: User, display_name: str | None = None, language: str |
     if fields:
         actor.save(update_fields=fields)
     return actor
+
+
+def user_deactivate(*, user: User) -> None:
+    """Deactivate an account (platform staff, through the admin): its open sockets close at once and
+    new handshakes get 4003."""
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    realtime.kick_on_commit(user_id=user.pk, reason="deactivated")

@@ -11,7 +11,7 @@ from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import AnonymousUser
 
 from .models import User
-from .services import api_token_authenticate, api_token_owner
+from .services import api_token_owner, api_token_use
 
 
 def _header(scope, name: bytes) -> bytes | None:
@@ -71,8 +71,13 @@ class BearerTokenAuthMiddleware:
     async def __call__(self, scope, receive, send):
         token = _bearer(scope)
         if token is not None:
-            user = await database_sync_to_async(api_token_authenticate)(token)
-            scope = dict(scope, user=user or AnonymousUser())
+            row = await database_sync_to_async(api_token_use)(token)
+            # The socket follows its token: revoking the token closes the socket (see realtime).
+            scope = dict(
+                scope,
+                user=row.user if row else AnonymousUser(),
+                api_token_id=row.pk if row else None,
+            )
         if not scope.get("user") or not scope["user"].is_authenticated:
             deactivated = await database_sync_to_async(_deactivated_account)(scope, token)
             if deactivated is not None:

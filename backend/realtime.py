@@ -9,6 +9,7 @@ Channel-layer messages (consumer handler in brackets):
 - `user.event` [user_event]: a frame for all sockets of one user (unread counts).
 - `user.revoked` [user_revoked]: the user lost access to a group; stop delivery at once.
 - `user.kicked` [user_kicked]: close all of the user's sockets now.
+- `token.revoked` [token_revoked]: the personal token a socket opened with was revoked: close it.
 - `moderation.event` [moderation_event]: the live report queue, to a library's moderators only.
 - `group.access_changed` [group_access_changed]: who may see the group changed (it became closed);
   every subscribed socket checks its access again.
@@ -32,6 +33,10 @@ def group_channel(group_id: int) -> str:
 
 def user_channel(user_id: int) -> str:
     return f"kuser.{user_id}"
+
+
+def token_channel(token_id: int) -> str:
+    return f"ktoken.{token_id}"
 
 
 def moderators_channel(library_id: int) -> str:
@@ -98,6 +103,19 @@ async def join_moderators(channel_name: str, library_id: int) -> None:
 
 async def leave_moderators(channel_name: str, library_id: int) -> None:
     await get_channel_layer().group_discard(moderators_channel(library_id), channel_name)
+
+
+def close_token_sockets_on_commit(token_id: int) -> None:
+    """Close every socket opened with a personal token once its revocation commits."""
+    transaction.on_commit(lambda: _send(token_channel(token_id), {"type": "token.revoked"}))
+
+
+async def join_token(channel_name: str, token_id: int) -> None:
+    await get_channel_layer().group_add(token_channel(token_id), channel_name)
+
+
+async def leave_token(channel_name: str, token_id: int) -> None:
+    await get_channel_layer().group_discard(token_channel(token_id), channel_name)
 
 
 def kick_on_commit(*, user_id: int, reason: str) -> None:

@@ -152,6 +152,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.last_typing: dict[int, float] = {}
         self.moderating: set[int] = set()
         await realtime.join_user(self.channel_name, user.pk)
+        self.token_id = self.scope.get("api_token_id")
+        if self.token_id:
+            await realtime.join_token(self.channel_name, self.token_id)
 
     async def disconnect(self, code: int) -> None:
         if not hasattr(self, "subscriptions"):
@@ -159,6 +162,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         for group_id in list(self.subscriptions):
             await self._end_subscription(group_id, reason=None)
         await realtime.leave_user(self.channel_name, self.user.pk)
+        if self.token_id:
+            await realtime.leave_token(self.channel_name, self.token_id)
         for library_id in self.moderating:
             await realtime.leave_moderators(self.channel_name, library_id)
 
@@ -377,6 +382,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def user_event(self, message: dict[str, Any]) -> None:
         await self._send_frame(message["event"])
+
+    async def token_revoked(self, message: dict[str, Any]) -> None:
+        await self.close(code=CLOSE_NOT_AUTHENTICATED)
 
     async def user_kicked(self, message: dict[str, Any]) -> None:
         await self.close(code=CLOSE_KICKED)

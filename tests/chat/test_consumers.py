@@ -807,3 +807,26 @@ async def test_events_arriving_out_of_order_are_delivered_in_order_once(
     # catch-up can produce it): had they been forwarded again, they would come first.
     await typist.send("typing", thread=closed_thread.pk)
     assert (await ws.expect("typing"))["user"]["id"] == other_member.pk
+
+
+async def test_revoking_a_token_closes_the_sockets_opened_with_it(connect, db_call, member, public_group):
+    from accounts.models import ApiToken
+    from accounts.services import api_token_revoke
+
+    _ok, browser = await connect(member)
+    _ok, bot = await connect(member, token=True)
+    await bot.subscribe(public_group)
+    token = await db_call(lambda: ApiToken.objects.get(user=member))
+    await db_call(api_token_revoke, actor=member, token_id=token.pk)
+    assert await bot.closed_with() == 4001
+    await browser.ping()  # the same member's browser session is untouched
+
+
+async def test_deactivating_an_account_closes_its_open_sockets(connect, db_call, member):
+    from accounts.services import user_deactivate
+
+    _ok, ws = await connect(member)
+    await db_call(user_deactivate, user=member)
+    assert await ws.closed_with() == 4009
+    accepted, again = await connect(member)
+    assert await again.closed_with() == 4003  # and it cannot come back
