@@ -564,3 +564,20 @@ def test_member_list_queries_are_bounded(client, public_group, host, rows, djang
         members = client.get(f"/api/v1/groups/{public_group.slug}/members/").json()
 
     assert len(members) >= rows
+
+
+def test_visitors_are_throttled_per_address(settings, public_group):
+    from rest_framework.settings import api_settings
+    from rest_framework.throttling import AnonRateThrottle
+
+    original = AnonRateThrottle.THROTTLE_RATES  # DRF reads the rates once, at import
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "3/minute"}}
+    AnonRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+    try:
+        client = APIClient()
+        statuses = [client.get("/api/v1/groups/").status_code for _ in range(4)]
+        assert statuses == [200, 200, 200, 429]
+        refused = client.get("/api/v1/groups/")
+        assert refused.json()["code"] == "rate_limited" and int(refused["Retry-After"]) >= 1
+    finally:
+        AnonRateThrottle.THROTTLE_RATES = original
