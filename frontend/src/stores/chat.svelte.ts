@@ -26,6 +26,25 @@ import { MessageStore, type ChatMessage } from './messages';
 
 export const MAX_BODY_CHARS = 10_000;
 
+/** Codes of a refused send that a retry cannot fix: the user edits or discards the message instead. */
+export const PERMANENT_SEND_ERRORS: ReadonlySet<string> = new Set([
+  'blocked_content',
+  'body_too_long',
+  'body_empty',
+  'banned',
+  'muted',
+  'thread_locked',
+  'not_a_member',
+  'not_found',
+  'permission_denied',
+  'validation_error',
+]);
+
+/** Whether a failed send may succeed when sent again (rate limits, slow mode, timeouts, lost connection). */
+export function isRetryable(error: { code: string } | undefined | null): boolean {
+  return !error || !PERMANENT_SEND_ERRORS.has(error.code);
+}
+
 /** A moderator's action on a message, or on its author (mute, ban, kick) in the message's group. */
 export type MessageModRequest =
   | { action: 'hide' | 'remove'; reason: string }
@@ -62,6 +81,8 @@ export class ThreadView {
   actionErrors = $state<Record<number, string>>({});
   /** What a moderator's action on a message's author did (mute, ban, kick: nothing else shows it), by message id. */
   actionInfo = $state<Record<number, string>>({});
+  /** Text to put back into the composer (a refused send the user edits); `n` tells repeats apart. */
+  composerRestore = $state<{ body: string; n: number } | null>(null);
   /** Cached data may have missed changes while the group was not followed. */
   stale = false;
   readSeq = 0;
@@ -261,6 +282,18 @@ export class ChatStore {
     const v = this.views.get(id);
     v?.store.removeLocal(clientId);
     v?.sync();
+  }
+
+  /**
+   * A send refused for good: its text goes back into the composer and the failed echo is dropped.
+   */
+  editFailed(id: number, clientId: string): void {
+    const v = this.views.get(id);
+    const local = v?.messages.find((m) => m.client_id === clientId && m.state === 'failed');
+    if (!v || !local) return;
+    const body = local.body;
+    this.discard(id, clientId);
+    v.composerRestore = { body, n: (v.composerRestore?.n ?? 0) + 1 };
   }
 
   async edit(id: number, messageId: number, body: string): Promise<boolean> {

@@ -69,6 +69,17 @@ describe('ChatStore with the realtime client', () => {
     expect(ws.framesOfType('message.send').map((f) => f.client_id)).toEqual(['cid-1', 'cid-1']);
   });
 
+  it('puts a send refused for good back into the composer and drops its echo and outbox entry', () => {
+    const { rt, chat, view, ws } = setup();
+    chat.send(12, 'Verboden woord');
+    ws.receive({ type: 'error', code: 'blocked_content', detail: 'Geblokkeerd.', client_id: 'cid-1' });
+    expect(view.messages[0]).toMatchObject({ state: 'failed', error: { code: 'blocked_content' } });
+    chat.editFailed(12, 'cid-1');
+    expect(view.messages).toHaveLength(0);
+    expect(view.composerRestore).toEqual({ body: 'Verboden woord', n: 1 });
+    expect(rt.pending()).toEqual([]);
+  });
+
   it('shows a hidden message without its text and the locked state of its thread, live', () => {
     const { rt, chat, view, ws } = setup();
     rt.on('message.hidden', (e) => chat.onMessageEvent(e));
@@ -159,5 +170,14 @@ describe('ChatStore: errors of edit, delete, reaction and read', () => {
     expect(chat.notice).toBeNull();
     ws.receive(refused('read:12'));
     expect(chat.notice).toBe('Niet toegestaan.');
+  });
+});
+
+describe('isRetryable', () => {
+  it('refuses a retry for permanent codes only', async () => {
+    const { isRetryable } = await import('./chat.svelte');
+    for (const code of ['blocked_content', 'body_empty', 'not_found', 'muted']) expect(isRetryable({ code })).toBe(false);
+    for (const code of ['rate_limited', 'slow_mode', 'timeout', 'server_error', 'connection_lost']) expect(isRetryable({ code })).toBe(true);
+    expect(isRetryable(undefined)).toBe(true);
   });
 });

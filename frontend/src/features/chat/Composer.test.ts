@@ -8,7 +8,12 @@ afterEach(() => {
   document.body.innerHTML = '';
 });
 
-function render(props: { blocked?: string | null; notes?: { text: string; testid: string }[] }) {
+function render(props: {
+  blocked?: string | null;
+  notes?: { text: string; testid: string }[];
+  restore?: { body: string; n: number } | null;
+  onRestored?: () => void;
+}) {
   const target = document.createElement('div');
   document.body.append(target);
   const sent: string[] = [];
@@ -40,5 +45,12 @@ describe('Composer', () => {
     const hint = target.querySelector<HTMLElement>('[data-testid="slow-mode-hint"]')!;
     expect(hint.textContent).toContain('30 seconden');
     expect(box.getAttribute('aria-describedby')).toContain(hint.parentElement!.id);
+  });
+
+  it('puts a refused text back into the box, once, and says so', () => {
+    let restored = 0;
+    const { box } = render({ restore: { body: 'Mijn tekst', n: 1 }, onRestored: () => (restored += 1) });
+    expect(box.value).toBe('Mijn tekst');
+    expect(restored).toBe(1);
   });
 });

@@ -118,6 +118,63 @@ describe('MessageItem: moderation state', () => {
   });
 });
 
+describe('MessageItem: a refused send', () => {
+  function renderFailed(error: { code: string; detail: string; retry_after?: number }) {
+    const target = document.createElement('ol');
+    document.body.append(target);
+    const calls: string[] = [];
+    const message: ChatMessage = { ...makeMessage({ id: 0, seq: 0, client_id: 'cid-1', body: 'Hallo' }), state: 'failed', error };
+    mounted.push(mount(MessageItem, {
+      target,
+      props: {
+        message,
+        myId: 7,
+        canAct: true,
+        showDivider: false,
+        onRetry: (c: string) => calls.push(`retry:${c}`),
+        onDiscard: (c: string) => calls.push(`discard:${c}`),
+        onEditFailed: (c: string) => calls.push(`edit:${c}`),
+        onEdit: async () => true,
+        onDelete: () => {},
+        onReact: () => {},
+        onDismissError: () => {},
+      },
+    }));
+    flushSync();
+    return { li: target.querySelector<HTMLElement>('[data-testid="message"]')!, calls };
+  }
+
+  it.each(['blocked_content', 'body_too_long', 'banned', 'muted', 'thread_locked', 'not_a_member', 'permission_denied', 'validation_error'])(
+    'offers edit and discard, not retry, for %s',
+    (code) => {
+      const { li, calls } = renderFailed({ code, detail: 'Niet toegestaan.' });
+      expect(byTestId(li, 'retry-button')).toBeNull();
+      expect(byTestId(li, 'message-failed')?.textContent).toContain('Niet verstuurd.');
+      byTestId(li, 'edit-failed-button')!.click();
+      byTestId(li, 'discard-button')!.click();
+      expect(byTestId(li, 'edit-failed-button')?.textContent?.trim()).toBe('Bewerken');
+      expect(calls).toEqual(['edit:cid-1', 'discard:cid-1']);
+    },
+  );
+
+  it('shows the translated reason of blocked content', () => {
+    const { li } = renderFailed({ code: 'blocked_content', detail: 'x' });
+    expect(byTestId(li, 'message-failed')?.textContent).not.toContain('blocked_content');
+  });
+
+  it.each([
+    { code: 'rate_limited', detail: 'Te snel.', retry_after: 4 },
+    { code: 'slow_mode', detail: 'Langzaam', retry_after: 20 },
+    { code: 'timeout', detail: '' },
+    { code: 'server_error', detail: 'Fout' },
+  ])('keeps retry for $code', (error) => {
+    const { li, calls } = renderFailed(error);
+    expect(byTestId(li, 'edit-failed-button')).toBeNull();
+    byTestId(li, 'retry-button')!.click();
+    expect(calls).toEqual(['retry:cid-1']);
+  });
+});
+
 describe('MessageItem: reporting', () => {
   it('offers "Melden" on others’ messages to signed-in readers only, not on their own or withheld ones', () => {
     const report = async () => true;
