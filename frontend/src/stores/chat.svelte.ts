@@ -81,6 +81,8 @@ export class ThreadView {
   actionErrors = $state<Record<number, string>>({});
   /** What a moderator's action on a message's author did (mute, ban, kick: nothing else shows it), by message id. */
   actionInfo = $state<Record<number, string>>({});
+  /** The text of an edit the server refused, by message id: the editor opens again with it. */
+  failedEdits = $state<Record<number, string>>({});
   /** Text to put back into the composer (a refused send the user edits); `n` tells repeats apart. */
   composerRestore = $state<{ body: string; n: number } | null>(null);
   /** Cached data may have missed changes while the group was not followed. */
@@ -119,6 +121,8 @@ export class ChatStore {
   notice = $state<string | null>(null);
 
   private readonly views = new Map<number, ThreadView>();
+  /** Edits sent over the socket and not yet answered, by message id: their text, in case they are refused. */
+  private readonly sentEdits = new Map<number, string>();
 
   constructor(private readonly deps: ChatDeps) {}
 
@@ -235,6 +239,7 @@ export class ChatStore {
   onMessageEvent(ev: MessageEvent): void {
     const v = this.views.get(ev.message.thread);
     if (!v) return;
+    if (ev.type === 'message.edited' && this.sentEdits.get(ev.message.id) === ev.message.body) this.sentEdits.delete(ev.message.id);
     v.store.applyEvent(ev.message, ev.seq);
     v.sync();
     if (ev.type === 'message.created' && this.current === v.id) this.markRead(v.id);
@@ -299,8 +304,21 @@ export class ChatStore {
   async edit(id: number, messageId: number, body: string): Promise<boolean> {
     if (!body.trim() || body.length > MAX_BODY_CHARS) return false;
     this.dismissError(id, messageId);
-    if (this.deps.rt.edit(messageId, body)) return true;
-    return this.restAction(id, messageId, () => editMessageRest(messageId, body));
+    const v = this.views.get(id);
+    if (v && messageId in v.failedEdits) delete v.failedEdits[messageId];
+    if (this.deps.rt.edit(messageId, body)) {
+      this.sentEdits.set(messageId, body);
+      return true;
+    }
+    const done = await this.restAction(id, messageId, () => editMessageRest(messageId, body));
+    if (!done && v) v.failedEdits[messageId] = body;
+    return done;
+  }
+
+  /** The editor has taken the refused edit's text back. */
+  editRestored(id: number, messageId: number): void {
+    const v = this.views.get(id);
+    if (v && messageId in v.failedEdits) delete v.failedEdits[messageId];
   }
 
   async remove(id: number, messageId: number): Promise<boolean> {
@@ -409,6 +427,12 @@ export class ChatStore {
       const v = [...this.views.values()].find((view) => view.store.get(target.message));
       if (v) {
         v.actionErrors[target.message] = text;
+        // A refused edit: the editor opens again with what the user typed.
+        const draft = target.action === 'edit' ? this.sentEdits.get(target.message) : undefined;
+        if (draft !== undefined) {
+          this.sentEdits.delete(target.message);
+          v.failedEdits[target.message] = draft;
+        }
         // A refused report was not passed on after all: drop the thanks shown when it was sent.
         if (target.action === 'report') delete v.actionInfo[target.message];
         return;
@@ -456,6 +480,7 @@ export class ChatStore {
   clear(): void {
     this.views.clear();
     this.openGroups.clear();
+    this.sentEdits.clear();
     this.current = null;
     this.notice = null;
   }

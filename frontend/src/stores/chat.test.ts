@@ -5,6 +5,7 @@ import { ChatStore } from './chat.svelte';
 
 vi.mock('../api/endpoints', async (original) => ({
   ...(await original<typeof import('../api/endpoints')>()),
+  editMessageRest: vi.fn(() => Promise.reject(new ApiError(400, { code: 'blocked_content', detail: 'x' }))),
   deleteMessageRest: vi.fn(() => Promise.reject(new ApiError(403, { code: 'permission_denied', detail: 'Niet toegestaan.' }))),
 }));
 
@@ -148,6 +149,28 @@ describe('ChatStore: errors of edit, delete, reaction and read', () => {
     expect(await chat.remove(12, 42)).toBe(false);
     expect(view.actionErrors).toEqual({ 42: 'Niet toegestaan.' });
     expect(chat.notice).toBeNull();
+  });
+
+  it('opens the editor again with the text of a refused edit, with the error (socket)', async () => {
+    const { chat, view, ws } = withMessage();
+    expect(await chat.edit(12, 42, 'Nieuwe tekst')).toBe(true);
+    expect(view.failedEdits).toEqual({});
+    ws.receive({ type: 'error', code: 'permission_denied', detail: 'Niet toegestaan.', ref: 'edit:42' });
+    expect(view.failedEdits).toEqual({ 42: 'Nieuwe tekst' });
+    expect(view.actionErrors).toEqual({ 42: 'Niet toegestaan.' });
+    chat.editRestored(12, 42);
+    expect(view.failedEdits).toEqual({});
+    // A second refusal of the same edit has no text left to restore.
+    ws.receive({ type: 'error', code: 'permission_denied', detail: 'Niet toegestaan.', ref: 'edit:42' });
+    expect(view.failedEdits).toEqual({});
+  });
+
+  it('keeps the text of an edit REST refused', async () => {
+    const { chat, view, ws } = withMessage();
+    ws.serverClose(1006);
+    expect(await chat.edit(12, 42, 'Verboden')).toBe(false);
+    expect(view.failedEdits).toEqual({ 42: 'Verboden' });
+    expect(view.actionErrors[42]).toBeTruthy();
   });
 
   it('keeps the notice for errors without a ref of ours, or whose message is not loaded', () => {

@@ -175,6 +175,39 @@ describe('MessageItem: a refused send', () => {
   });
 });
 
+describe('MessageItem: a refused edit', () => {
+  it('opens the editor again with the refused text and the error', () => {
+    const target = document.createElement('ol');
+    document.body.append(target);
+    let restored = 0;
+    const message: ChatMessage = { ...makeMessage({ id: 311, seq: 42, author: { id: 9, display_name: 'Bram' } }), state: 'sent' };
+    mounted.push(mount(MessageItem, {
+      target,
+      props: {
+        message,
+        myId: 9,
+        canAct: true,
+        showDivider: false,
+        actionError: 'Niet toegestaan.',
+        failedEdit: 'Mijn nieuwe tekst',
+        onEditRestored: () => (restored += 1),
+        onRetry: () => {},
+        onDiscard: () => {},
+        onEdit: async () => true,
+        onDelete: () => {},
+        onReact: () => {},
+        onDismissError: () => {},
+      },
+    }));
+    flushSync();
+    const li = target.querySelector<HTMLElement>('[data-testid="message"]')!;
+    expect(byTestId(li, 'edit-input')).not.toBeNull();
+    expect((byTestId(li, 'edit-input') as HTMLTextAreaElement).value).toBe('Mijn nieuwe tekst');
+    expect(byTestId(li, 'message-error')?.textContent).toContain('Niet toegestaan.');
+    expect(restored).toBe(1);
+  });
+});
+
 describe('MessageItem: reporting', () => {
   it('offers "Melden" on others’ messages to signed-in readers only, not on their own or withheld ones', () => {
     const report = async () => true;
