@@ -254,6 +254,55 @@ describe('RealtimeClient subscriptions and sequence numbers', () => {
     expect(FakeSocket.latest().framesOfType('subscribe')).toEqual([{ type: 'subscribe', group: G, after_seq: 1, ref: 'subscribe:1' }]);
   });
 
+  it('asks again with back-off after a refused subscribe, until it is followed', () => {
+    const { client, ws, timers } = connected();
+    client.subscribe(G, 41);
+    ws.receive({ type: 'error', code: 'rate_limited', detail: 'Te snel.', retry_after: 1, ref: 'subscribe:1' });
+    expect(client.isSubscribed(G)).toBe(false);
+    expect(ws.framesOfType('subscribe')).toHaveLength(1);
+    timers.advance(250); // first delay: 0.5 × 500 ms
+    expect(ws.framesOfType('subscribe')).toHaveLength(2);
+    expect(ws.framesOfType('subscribe')[1]).toEqual({ type: 'subscribe', group: G, after_seq: 41, ref: 'subscribe:1' });
+    ws.receive({ type: 'error', code: 'rate_limited', detail: 'Te snel.', ref: 'subscribe:1' });
+    timers.advance(499);
+    expect(ws.framesOfType('subscribe')).toHaveLength(2);
+    timers.advance(1); // second delay: 0.5 × 1000 ms
+    expect(ws.framesOfType('subscribe')).toHaveLength(3);
+    ws.receive({ type: 'subscribed', group: G, last_seq: 41 });
+    expect(client.isSubscribed(G)).toBe(true);
+    timers.advance(60_000);
+    expect(ws.framesOfType('subscribe')).toHaveLength(3);
+  });
+
+  it('asks again at once when subscribe() is called after a refusal, and not after unsubscribe()', () => {
+    const { client, ws, timers } = connected();
+    client.subscribe(G, 41);
+    ws.receive({ type: 'error', code: 'not_a_member', detail: 'Word eerst lid.', ref: 'subscribe:1' });
+    client.subscribe(G, 45);
+    expect(ws.framesOfType('subscribe').at(-1)).toEqual({ type: 'subscribe', group: G, after_seq: 45, ref: 'subscribe:1' });
+    ws.receive({ type: 'error', code: 'not_a_member', detail: 'Word eerst lid.', ref: 'subscribe:1' });
+    client.unsubscribe(G);
+    timers.advance(60_000);
+    expect(ws.framesOfType('subscribe')).toHaveLength(2);
+  });
+
+  it('gives up the timer after a few refusals, but asks again on reconnect', () => {
+    const { client, ws, timers } = connected();
+    client.subscribe(G, 41);
+    for (let i = 0; i < 20; i++) {
+      ws.receive({ type: 'error', code: 'not_found', detail: 'Weg.', ref: 'subscribe:1' });
+      timers.advance(15_000);
+    }
+    const sent = ws.framesOfType('subscribe').length;
+    expect(sent).toBeLessThan(12);
+    timers.advance(60_000);
+    expect(ws.framesOfType('subscribe')).toHaveLength(sent);
+    ws.serverClose(1006);
+    timers.advance(15_000);
+    FakeSocket.latest().open();
+    expect(FakeSocket.latest().framesOfType('subscribe')).toEqual([{ type: 'subscribe', group: G, after_seq: 41, ref: 'subscribe:1' }]);
+  });
+
   it('queues subscriptions made while disconnected until the socket opens', () => {
     const { client } = setup();
     client.subscribe(G, 5);

@@ -90,6 +90,16 @@ interface OutboxEntry extends OutboxUpdate {
   timer: unknown;
 }
 
+/** A group whose subscribe the server refused: it is tried again with back-off (and on the next subscribe()). */
+interface SubscribeRetry {
+  backoff: Backoff;
+  timer: unknown;
+  last: number | null;
+}
+
+/** Automatic tries after a refused subscribe; then only the app's next subscribe() (a page showing the group) or a reconnect. */
+const MAX_SUBSCRIBE_RETRIES = 8;
+
 export class RealtimeClient {
   status: ConnectionStatus = 'idle';
 
@@ -103,6 +113,8 @@ export class RealtimeClient {
   private readonly outbox = new Map<string, OutboxEntry>();
   private readonly lastTyping = new Map<number, number>();
   private readonly refs = new Refs();
+  private readonly subscribeRetries = new Map<string, SubscribeRetry>();
+  private readonly random: () => number;
   private readonly pingIntervalMs: number;
   private readonly deadAfterMs: number;
   private readonly sendTimeoutMs: number;
@@ -119,7 +131,8 @@ export class RealtimeClient {
     this.Ctor = opts.WebSocket ?? (globalThis.WebSocket as unknown as WebSocketCtor);
     this.timers = opts.timers ?? browserTimers;
     this.uuid = opts.uuid ?? (() => crypto.randomUUID());
-    this.backoff = new Backoff({ ...opts.backoff, random: opts.random ?? Math.random });
+    this.random = opts.random ?? Math.random;
+    this.backoff = new Backoff({ ...opts.backoff, random: this.random });
     this.pingIntervalMs = opts.pingIntervalMs ?? 25_000;
     this.deadAfterMs = opts.deadAfterMs ?? 2 * this.pingIntervalMs + 10_000;
     this.sendTimeoutMs = opts.sendTimeoutMs ?? 15_000;
@@ -190,6 +203,7 @@ export class RealtimeClient {
       ws.close(1000);
     }
     for (const { group } of this.sequencer.active()) this.sequencer.forget(group);
+    for (const group of [...this.subscribeRetries.keys()]) this.cancelSubscribeRetry(group);
     for (const entry of this.outbox.values()) this.timers.clearTimeout(entry.timer);
     this.outbox.clear();
     this.backoff.reset();
@@ -240,6 +254,12 @@ export class RealtimeClient {
     this.backoff.reset();
     this.lastReceived = this.timers.now();
     this.setStatus('open');
+    // Refused subscribes are tried again on a new socket too, without waiting for their timer.
+    for (const [group, retry] of this.subscribeRetries) {
+      this.timers.clearTimeout(retry.timer);
+      retry.timer = null;
+      if (!this.sequencer.isTracked(group)) this.sequencer.track(group, retry.last);
+    }
     for (const { group, last } of this.sequencer.active()) this.sendSubscribe(group, last);
     for (const entry of this.outbox.values()) {
       if (entry.state === 'pending') {
@@ -325,11 +345,15 @@ export class RealtimeClient {
       case 'ack':
         this.resolveSent(frame.client_id, frame.id, frame.seq);
         break;
-      case 'error':
+      case 'error': {
         if (frame.client_id) this.fail(frame.client_id, frame);
-        this.emit('error', { ...frame, target: this.refs.resolve(frame.ref) });
+        const target = this.refs.resolve(frame.ref);
+        if (target?.action === 'subscribe' && 'group' in target) this.subscribeRefused(target.group);
+        this.emit('error', { ...frame, target });
         return;
+      }
       case 'subscribed':
+        this.cancelSubscribeRetry(frame.group);
         this.sequencer.subscribed(frame.group, frame.last_seq);
         break;
       case 'unsubscribed':
@@ -354,7 +378,13 @@ export class RealtimeClient {
    */
   subscribe(group: string, afterSeq?: number | null): void {
     if (this.sequencer.isActive(group)) return;
-    const last = afterSeq ?? null;
+    const retry = this.subscribeRetries.get(group);
+    if (retry) {
+      // Asked now (a page shows the group): the timer is not needed; the back-off goes on if refused again.
+      this.timers.clearTimeout(retry.timer);
+      retry.timer = null;
+    }
+    const last = afterSeq ?? retry?.last ?? null;
     this.sequencer.track(group, last);
     this.sendSubscribe(group, last);
   }
@@ -364,7 +394,41 @@ export class RealtimeClient {
     this.sendFrame(afterSeq === null ? { type: 'subscribe', group, ref } : { type: 'subscribe', group, after_seq: afterSeq, ref });
   }
 
+  /**
+   * The server refused to follow a group (a `subscribe` error): stop tracking it, so the next
+   * subscribe() asks again, and try again with back-off until it is followed or unsubscribed.
+   */
+  private subscribeRefused(group: string): void {
+    let retry = this.subscribeRetries.get(group);
+    if (!retry && !this.sequencer.isTracked(group)) return; // unsubscribed meanwhile
+    const last = this.sequencer.last(group);
+    this.sequencer.forget(group);
+    if (!retry) {
+      retry = { backoff: new Backoff({ ...this.opts.backoff, random: this.random }), timer: null, last };
+      this.subscribeRetries.set(group, retry);
+    } else {
+      this.timers.clearTimeout(retry.timer);
+      retry.timer = null;
+      if (last !== null) retry.last = last;
+    }
+    if (!this.started || retry.backoff.attempts >= MAX_SUBSCRIBE_RETRIES) return;
+    const entry = retry;
+    entry.timer = this.timers.setTimeout(() => {
+      entry.timer = null;
+      if (this.started && this.subscribeRetries.get(group) === entry) this.subscribe(group, entry.last);
+    }, entry.backoff.next());
+  }
+
+  /** Stops trying again to follow a group whose subscribe was refused (no page wants it any more). */
+  cancelSubscribeRetry(group: string): void {
+    const retry = this.subscribeRetries.get(group);
+    if (!retry) return;
+    this.timers.clearTimeout(retry.timer);
+    this.subscribeRetries.delete(group);
+  }
+
   unsubscribe(group: string): void {
+    this.cancelSubscribeRetry(group);
     if (!this.sequencer.isTracked(group)) return;
     this.sequencer.forget(group);
     this.sendFrame({ type: 'unsubscribe', group });

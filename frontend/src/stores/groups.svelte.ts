@@ -134,7 +134,9 @@ export class GroupsStore {
     const n = (this.viewers.get(slug) ?? 1) - 1;
     if (n > 0) this.viewers.set(slug, n);
     else this.viewers.delete(slug);
-    if (!this.wanted(slug) && this.rt.isSubscribed(slug)) this.rt.unsubscribe(slug);
+    if (this.wanted(slug)) return;
+    if (this.rt.isSubscribed(slug)) this.rt.unsubscribe(slug);
+    else this.rt.cancelSubscribeRetry(slug);
   }
 
   isViewed(slug: string): boolean {

@@ -1,7 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { getGroup } from '../api/endpoints';
 import type { Group } from '../api/types';
 import { fakeClient, FakeSocket } from '../realtime/testing';
 import { GroupsStore } from './groups.svelte';
+
+vi.mock('../api/endpoints', async (original) => ({
+  ...(await original<typeof import('../api/endpoints')>()),
+  getGroup: vi.fn(() => Promise.reject(new Error('offline'))),
+}));
 
 function group(slug: string): Group {
   return {
@@ -42,6 +48,38 @@ describe('GroupsStore: subscribe errors', () => {
 
     ws.receive({ type: 'subscribed', group: 'boeken', last_seq: 41 });
     expect(groups.liveError).toEqual({});
+  });
+});
+
+describe('GroupsStore: a refused subscribe is asked again', () => {
+  it('on the next visit of the group, and stops trying when no page wants it', async () => {
+    const { client: rt, timers } = fakeClient();
+    const groups = new GroupsStore(rt);
+    rt.on('error', (e) => groups.onError(e));
+    rt.connect();
+    const ws = FakeSocket.latest();
+    ws.open();
+    groups.live = true;
+    const boeken = { ...group('boeken'), membership: null };
+    groups.list = [boeken];
+    vi.mocked(getGroup).mockResolvedValueOnce(boeken);
+    await groups.view('boeken');
+    expect(ws.framesOfType('subscribe')).toHaveLength(1);
+    ws.receive({ type: 'error', code: 'rate_limited', detail: 'Te snel.', ref: 'subscribe:1' });
+    expect(groups.liveError).toEqual({ boeken: 'Te snel.' });
+    expect(rt.isSubscribed('boeken')).toBe(false);
+    groups.release('boeken');
+
+    // Navigating to the group again asks at once (not only after a reconnect).
+    vi.mocked(getGroup).mockResolvedValueOnce({ ...boeken, last_seq: 50 });
+    await groups.view('boeken');
+    expect(ws.framesOfType('subscribe').at(-1)).toEqual({ type: 'subscribe', group: 'boeken', after_seq: 50, ref: 'subscribe:1' });
+    expect(groups.liveError).toEqual({});
+    ws.receive({ type: 'error', code: 'rate_limited', detail: 'Te snel.', ref: 'subscribe:1' });
+    groups.release('boeken');
+    // Nobody shows the group any more: the back-off retry is cancelled.
+    timers.advance(60_000);
+    expect(ws.framesOfType('subscribe')).toHaveLength(2);
   });
 });
 
