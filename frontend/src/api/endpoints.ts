@@ -3,6 +3,7 @@ import type {
   Appeal,
   AuditRow,
   Group,
+  GroupModerationState,
   Language,
   Library,
   LibrarySettings,
@@ -109,6 +110,7 @@ export const setSlowModeRest = (slug: string, seconds: number, thread: number | 
     method: 'PUT',
     body: { seconds, thread },
   });
+export const getGroupModerationState = (slug: string) => api<GroupModerationState>(mod(`groups/${enc(slug)}/state/`));
 export const muteMemberRest = (slug: string, userId: number, reason: string, minutes: number) =>
   api<unknown>(mod(`groups/${enc(slug)}/members/${userId}/mute/`), { method: 'POST', body: { reason, minutes } });
 export const banMemberRest = (slug: string, userId: number, reason: string) =>

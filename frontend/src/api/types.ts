@@ -192,3 +192,14 @@ export interface LibrarySettings {
   new_member_messages: number;
   new_member_days: number;
 }
+
+/** `GET moderation/groups/{slug}/state/`: slow modes in force, and the caller's own standing in the group. */
+export interface GroupModerationState {
+  group: string;
+  /** Seconds (0: off); threads without slow mode are not listed. */
+  slow_mode: { group: number; threads: Record<string, number> };
+  moderator: boolean;
+  muted: boolean;
+  muted_until: string | null;
+  banned: boolean;
+}

@@ -1,5 +1,5 @@
-import { createAppeal, lockThreadRest, setSlowModeRest } from '../api/endpoints';
-import type { Thread } from '../api/types';
+import { createAppeal, getGroupModerationState, lockThreadRest, setSlowModeRest } from '../api/endpoints';
+import type { GroupModerationState, Thread } from '../api/types';
 import { apiErrorText, errorText } from '../i18n/errors';
 import type { RealtimeClient, RealtimeError } from '../realtime/client';
 import type { AppealDecidedFrame, ModerationNoticeFrame, ReportOutcomeFrame, SlowModeEvent } from '../realtime/protocol';
@@ -40,15 +40,17 @@ export function controlKey(group: string, thread: number | null): string {
  * Moderation state that is not part of a message or a thread: slow mode per group and thread, the
  * notices moderators' actions sent to this member, and the member's own mute per group.
  *
- * The REST resources do not say whether slow mode is on, so it is known from the `group.slow_mode`
- * events this client has seen (live or in a catch-up) and from the answers to its own changes. A
- * mute is known from its notice (and ends with the `unmute` notice or its `until`).
+ * Slow mode and this member's mute and ban are loaded with the pages of a group (`loadGroupState`),
+ * then kept current by the `group.slow_mode` events this client sees (live or in a catch-up), the
+ * answers to its own changes, and the `mute`/`unmute` notices (a mute also ends at its `until`).
  */
 export class ModerationStore {
   slowMode = $state<Record<string, GroupSlowMode>>({});
   notices = $state<ShownNotice[]>([]);
   /** This member's mute per group: when it ends (null: no end set). */
   muted = $state<Record<string, string | null>>({});
+  /** Groups this member is banned from (known from the group's state on page load). */
+  banned = $state<Record<string, true>>({});
   /** Why the last lock or slow-mode change failed, by `controlKey`. */
   errors = $state<Record<string, string>>({});
   /** How reports and appeals of this member were decided. */
@@ -108,6 +110,37 @@ export class ModerationStore {
     return false;
   }
 
+  /**
+   * Loads what the pages of a group need on load (`GET …/groups/{slug}/state/`): the slow modes in
+   * force, and this member's mute and ban. Live events keep it current afterwards. A failure keeps
+   * what is known (the pages work without it).
+   */
+  async loadGroupState(group: string): Promise<void> {
+    try {
+      this.applyGroupState(await getGroupModerationState(group));
+    } catch {
+      // Not signed in, gone, or offline: the hints stay as the live events left them.
+    }
+  }
+
+  applyGroupState(state: GroupModerationState): void {
+    const threads: Record<number, number> = {};
+    for (const [id, seconds] of Object.entries(state.slow_mode?.threads ?? {})) {
+      const n = Number(id);
+      if (Number.isInteger(n) && seconds > 0) threads[n] = seconds;
+    }
+    this.slowMode[state.group] = { group: state.slow_mode?.group ?? 0, threads };
+    if (state.muted) this.muted[state.group] = state.muted_until ?? null;
+    else delete this.muted[state.group];
+    if (state.banned) this.banned[state.group] = true;
+    else delete this.banned[state.group];
+  }
+
+  /** Whether this member is banned from the group (as far as this client knows). */
+  bannedFrom(group: string): boolean {
+    return group in this.banned;
+  }
+
   onNotice(frame: ModerationNoticeFrame): void {
     this.notices = [...this.notices, { id: this.nextNotice++, frame }].slice(-MAX_NOTICES);
     if (frame.action === 'mute') this.muted[frame.group] = frame.until ?? null;
@@ -164,6 +197,7 @@ export class ModerationStore {
     this.outcomes = [];
     this.appealed = {};
     this.muted = {};
+    this.banned = {};
     this.errors = {};
   }
 }

@@ -1,5 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { getGroupModerationState } from '../api/endpoints';
 import { ModerationStore } from './moderation.svelte';
+
+vi.mock('../api/endpoints', async (original) => ({
+  ...(await original<typeof import('../api/endpoints')>()),
+  getGroupModerationState: vi.fn(() => Promise.reject(new Error('offline'))),
+}));
 
 const G = 'energie-en-klimaat';
 
@@ -55,5 +61,49 @@ describe('ModerationStore: outcomes of reports and appeals', () => {
     expect(m.outcomes.map((o) => o.frame.type)).toEqual(['appeal.decided']);
     m.clear();
     expect(m.outcomes).toEqual([]);
+  });
+});
+
+describe('ModerationStore: the group state on page load', () => {
+  const state = {
+    group: G,
+    slow_mode: { group: 30, threads: { '12': 120 } },
+    moderator: false,
+    muted: true,
+    muted_until: '2026-11-25T18:00:00Z',
+    banned: false,
+  };
+
+  it('knows slow mode and the own mute and ban from GET …/state/, without any live event', async () => {
+    const m = new ModerationStore();
+    vi.mocked(getGroupModerationState).mockResolvedValueOnce(state);
+    await m.loadGroupState(G);
+    expect(vi.mocked(getGroupModerationState)).toHaveBeenCalledWith(G);
+    expect(m.slowModeOf(G, null)).toBe(30);
+    expect(m.slowModeOf(G, 12)).toBe(120);
+    expect(m.slowModeFor(G, 12)).toBe(120);
+    expect(m.slowModeFor(G, 13)).toBe(30);
+    expect(m.mutedIn(G, Date.parse('2026-11-25T17:00:00Z'))).toEqual({ until: '2026-11-25T18:00:00Z' });
+    expect(m.bannedFrom(G)).toBe(false);
+  });
+
+  it('replaces what it knew: slow mode turned off, a mute lifted, a ban', () => {
+    const m = new ModerationStore();
+    m.onSlowMode({ group: G, thread: 12, seconds: 60 });
+    m.onNotice({ type: 'moderation.notice', action: 'mute', group: G, until: null } as never);
+    m.applyGroupState({ ...state, slow_mode: { group: 0, threads: {} }, muted: false, muted_until: null, banned: true });
+    expect(m.slowModeOf(G, null)).toBe(0);
+    expect(m.slowModeFor(G, 12)).toBe(0);
+    expect(m.mutedIn(G)).toBeNull();
+    expect(m.bannedFrom(G)).toBe(true);
+    m.clear();
+    expect(m.bannedFrom(G)).toBe(false);
+  });
+
+  it('keeps what it knows when the state cannot be loaded', async () => {
+    const m = new ModerationStore();
+    m.onSlowMode({ group: G, thread: null, seconds: 10 });
+    await m.loadGroupState(G);
+    expect(m.slowModeOf(G, null)).toBe(10);
   });
 });
