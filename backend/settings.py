@@ -137,7 +137,15 @@ if REDIS_URL:
             "CONFIG": {
                 # Idle receivers block in BZPOPMIN for 5 s; redis-py 8's default socket timeout is
                 # also 5 s, so the read would race the reply and crash the consumer (socket dropped).
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                # redis-py 8's async pool stops at 100 connections and then raises (it does not
+                # wait): a burst of ~100 sockets connecting at once crashed consumers in bench/.
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": 15,
+                        "max_connections": env_int("KENNISCLOUD_REDIS_MAX_CONNECTIONS", 2000),
+                    }
+                ],
                 "prefix": os.environ.get("KENNISCLOUD_CHANNEL_PREFIX", "kc"),
                 # Sockets re-join their groups on every ping, so expiry only reaps dead channels.
                 "group_expiry": env_int("KENNISCLOUD_GROUP_EXPIRY", 86400),
