@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "groups",
     "chat",
     "moderation",
+    "resources",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -278,6 +280,11 @@ if DEBUG:
 # Vite names built assets with a content hash: they can be cached forever.
 WHITENOISE_IMMUTABLE_FILE_TEST = r"^/assets/.+-[A-Za-z0-9_-]{8,}\.\w+$"
 
+# --- Background tasks ------------------------------------------------------------------------
+# Django's task framework with a durable database backend; `manage.py db_worker` runs them (make run
+# starts one next to the server; docker-compose has a `worker` service).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
 # --- Realtime limits ------------------------------------------------------------------------
 KENNISCLOUD = {
     "MAX_BODY_CHARS": env_int("KENNISCLOUD_MAX_BODY_CHARS", 10_000),
@@ -289,6 +296,21 @@ KENNISCLOUD = {
     "PRESENCE_TTL": env_int("KENNISCLOUD_PRESENCE_TTL", 60),
     "MAX_BAD_FRAMES": env_int("KENNISCLOUD_MAX_BAD_FRAMES", 20),
     "TOKEN_FAILURES_PER_HOUR": env_int("KENNISCLOUD_TOKEN_FAILURES_PER_HOUR", 10),
+    # Link previews (resources.fetch): fetched by the worker, never in a request or consumer.
+    "PREVIEW_TIMEOUT": env_int("KENNISCLOUD_PREVIEW_TIMEOUT", 5),
+    "PREVIEW_MAX_BYTES": env_int("KENNISCLOUD_PREVIEW_MAX_BYTES", 1024 * 1024),
+    "PREVIEW_MAX_REDIRECTS": 3,
+    # TEST ONLY: loopback ports the preview fetcher may connect to (the test suites' own local
+    # HTTP servers). Empty in every real deployment: loopback is always refused then.
+    "PREVIEW_TEST_LOOPBACK_PORTS": [int(p) for p in env_list("KENNISCLOUD_PREVIEW_TEST_LOOPBACK_PORTS", [])],
+    # Collection suggestions: how long a conversation must be quiet before they are recomputed.
+    "SUGGESTION_DEBOUNCE_SECONDS": env_int("KENNISCLOUD_SUGGESTION_DEBOUNCE_SECONDS", 10),
+    "SUGGESTION_LIMIT": env_int("KENNISCLOUD_SUGGESTION_LIMIT", 8),
+    # Catalogue imports by upload: the largest file accepted.
+    "CATALOGUE_UPLOAD_MAX_BYTES": env_int("KENNISCLOUD_CATALOGUE_UPLOAD_MAX_BYTES", 200 * 1024 * 1024),
+    # A library's remote catalogue (SRU) for ISBN lookups; empty: only the imported catalogue.
+    "SRU_ADAPTER": os.environ.get("KENNISCLOUD_SRU_ADAPTER", ""),
+    "SRU_URL": os.environ.get("KENNISCLOUD_SRU_URL", ""),
 }
 
 LOGGING = {
