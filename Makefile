@@ -67,7 +67,11 @@ run: install frontend demo
 	@echo ""
 	@echo "KennisCloud runs on http://$(HOST):$(PORT)  (Ctrl+C stops it)"
 	@echo "Database: $${DATABASE_URL:-SQLite var/db.sqlite3}   Channel layer: $${REDIS_URL:-in-memory}"
-	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) backend.asgi:application
+	@# The background task worker (link previews, suggestions, catalogue imports) runs next to the
+	@# server and stops with it.
+	@$(PY) manage.py db_worker --interval 0.5 --no-reload -v0 & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(VENV)/bin/daphne -b $(HOST) -p $(PORT) backend.asgi:application
 
 # --- tests --------------------------------------------------------------------------------------
 test-services:

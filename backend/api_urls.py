@@ -44,4 +44,5 @@ urlpatterns = [
     path("messages/<int:message_id>/reactions/", chat.ReactionsView.as_view()),
     path("messages/<int:message_id>/reactions/<str:emoji>/", chat.ReactionDetailView.as_view()),
     path("moderation/", include("moderation.urls")),
+    path("", include("resources.urls")),
 ]

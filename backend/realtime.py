@@ -66,6 +66,11 @@ def publish_ephemeral(group_id: int, event: dict[str, Any]) -> None:
     _send(group_channel(group_id), {"type": "group.ephemeral", "group_id": group_id, "event": event})
 
 
+def publish_ephemeral_on_commit(group_id: int, event: dict[str, Any]) -> None:
+    """An unsequenced frame (derived state, e.g. suggestions) to a group's sockets after commit."""
+    transaction.on_commit(lambda: publish_ephemeral(group_id, event))
+
+
 async def apublish_ephemeral(group_id: int, event: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is not None:

@@ -1,3 +1,5 @@
+import json
+
 from django.conf import settings
 from django.contrib import admin
 from django.db import DatabaseError, connection
@@ -9,8 +11,9 @@ from backend.exceptions import NotFound
 
 
 @ensure_csrf_cookie
-def spa(request: HttpRequest) -> HttpResponse:
-    """The built frontend for every page path; it sets the CSRF cookie the client sends back."""
+def spa(request: HttpRequest, head: str = "") -> HttpResponse:
+    """The built frontend for every page path; it sets the CSRF cookie the client sends back.
+    `head` is added to the page's <head> (structured data for crawlers)."""
     index = settings.FRONTEND_DIST / "index.html"
     if not index.is_file():
         return HttpResponse(
@@ -18,7 +21,28 @@ def spa(request: HttpRequest) -> HttpResponse:
             status=503,
             content_type="text/plain; charset=utf-8",
         )
-    return HttpResponse(index.read_bytes(), content_type="text/html; charset=utf-8")
+    page = index.read_bytes()
+    if head:
+        page = page.replace(b"</head>", head.encode() + b"</head>", 1)
+    return HttpResponse(page, content_type="text/html; charset=utf-8")
+
+
+def resource_page(request: HttpRequest, resource_id: int) -> HttpResponse:
+    """A resource's page: the frontend, with the resource as schema.org JSON-LD in the <head> when
+    the visitor may see it (a data block, not a script: the CSP does not apply to it)."""
+    from resources.payloads import resource_jsonld
+    from resources.selectors import access_resource
+
+    try:
+        resource = access_resource(user=request.user, resource_id=resource_id)
+    except NotFound:
+        return spa(request)
+    data = json.dumps(
+        resource_jsonld(resource, page_url=request.build_absolute_uri()), ensure_ascii=False
+    )
+    # "<" escaped: the text can never close the element or open a comment.
+    data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return spa(request, head=f'<script type="application/ld+json">{data}</script>')
 
 
 def health(request: HttpRequest) -> JsonResponse:
@@ -41,5 +65,6 @@ urlpatterns = [
     path("api/v1/", include("backend.api_urls")),
     re_path(r"^api/(?P<rest>.*)$", api_not_found),
     path("healthz", health),
+    path("resources/<int:resource_id>", resource_page),
     re_path(r"^(?!static/|assets/|ws/).*$", spa),
 ]

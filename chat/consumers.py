@@ -80,12 +80,15 @@ def _protocol_error(code: str, detail: str) -> ProtocolError:
 # --- the synchronous work behind each frame: access check + one service ------------------------
 
 
-def _send(*, user, thread: int, body: str, client_id) -> services.SendResult:
+def _send(
+    *, user, thread: int, body: str, client_id, resources: list[int] | None = None
+) -> services.SendResult:
     return services.message_send(
         author=user,
         thread=access_thread(user=user, thread_id=thread),
         body=body,
         client_id=client_id,
+        resources=resources,
     )
 
 

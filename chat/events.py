@@ -20,6 +20,7 @@ MESSAGE_EVENT_TYPES: frozenset[str] = frozenset(
         "message.pinned",
         "message.unpinned",
         "message.approved",
+        "message.resources",  # its attached resources changed, or a link preview arrived
     }
 )
 THREAD_EVENT_TYPES: frozenset[str] = frozenset({"thread.created", "thread.locked", "thread.unlocked"})
@@ -51,6 +52,7 @@ class MessagePayload(TypedDict):
     client_id: str
     pinned: bool
     moderation: dict[str, str] | None
+    resources: list[dict[str, Any]]
 
 
 def _iso(value) -> str | None:
@@ -70,9 +72,16 @@ def reactions_summary(reactions: list[Reaction]) -> list[ReactionSummary]:
     return [{"emoji": e, "count": len(u), "users": u} for e, u in by_emoji.items()]
 
 
+def _resources(message: Message) -> list[dict[str, Any]]:
+    from resources.payloads import resource_brief  # resources depends on chat, not the reverse
+
+    return [resource_brief(link.resource) for link in message.resource_links.all()]
+
+
 def message_payload(message: Message, *, group_slug: str, full: bool = False) -> MessagePayload:
     """The message as a member sees it; `full=True` is the moderator's view (the text of a hidden or
-    removed message, marked). Preconditions: `author` selected, `reactions` prefetched or few."""
+    removed message, marked). Preconditions: `author` selected, `reactions` and `resource_links`
+    prefetched (resources.selectors.message_resources_prefetch) or few."""
     deleted = message.deleted_at is not None
     moderation = None
     if message.removed_at is not None:
@@ -97,6 +106,7 @@ def message_payload(message: Message, *, group_slug: str, full: bool = False) ->
         "client_id": str(message.client_id),
         "pinned": message.pinned_at is not None,
         "moderation": moderation,
+        "resources": [] if withheld else _resources(message),
     }
 
 
@@ -115,7 +125,14 @@ def redact(event: dict[str, Any], *, moderator: bool, viewer_id: int | None = No
     if message["moderation"]["state"] == "held" and message["author"]["id"] == viewer_id:
         return event
     removed = message["moderation"]["state"] == "removed"
-    shaped = {**message, "body": "", "html": "", "reactions": [], "deleted": message["deleted"] or removed}
+    shaped = {
+        **message,
+        "body": "",
+        "html": "",
+        "reactions": [],
+        "resources": [],
+        "deleted": message["deleted"] or removed,
+    }
     return {**event, "message": shaped}
 
 

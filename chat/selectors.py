@@ -58,8 +58,11 @@ def access_message(*, user: AnyUser, message_id: int) -> Message:
 
 
 def _messages() -> QuerySet[Message]:
+    from resources.selectors import message_resources_prefetch  # resources depends on chat
+
     return Message.objects.select_related("author").prefetch_related(
-        Prefetch("reactions", queryset=Reaction.objects.order_by("created_at", "pk"))
+        Prefetch("reactions", queryset=Reaction.objects.order_by("created_at", "pk")),
+        message_resources_prefetch(),
     )
 
 

@@ -5,16 +5,26 @@ body with the same `body_too_long` code."""
 
 from rest_framework import serializers
 
+from resources.serializers import ResourceBriefOut
+
 
 class Body(serializers.CharField):
     def __init__(self, **kwargs) -> None:
         super().__init__(allow_blank=True, trim_whitespace=False, **kwargs)
 
 
+def _resource_ids() -> serializers.ListField:
+    """Resources attached in the composer (ids from the attach dialog); at most 10."""
+    return serializers.ListField(
+        child=serializers.IntegerField(min_value=1), max_length=10, required=False, default=list
+    )
+
+
 class MessageSendInput(serializers.Serializer):
     thread = serializers.IntegerField(min_value=1)
     body = Body()
     client_id = serializers.UUIDField()
+    resources = _resource_ids()
 
 
 class MessagePostInput(serializers.Serializer):
@@ -22,6 +32,7 @@ class MessagePostInput(serializers.Serializer):
 
     body = Body()
     client_id = serializers.UUIDField()
+    resources = _resource_ids()
 
 
 class MessageEditInput(serializers.Serializer):
@@ -105,6 +116,7 @@ class MessageOut(serializers.Serializer):
     moderation = serializers.DictField(
         allow_null=True, help_text='null, or {state: "hidden"|"held"|"removed", reason}'
     )
+    resources = ResourceBriefOut(many=True)
 
 
 class MessagePageOut(serializers.Serializer):

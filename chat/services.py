@@ -130,12 +130,24 @@ def _retried(existing: Message, thread: Thread) -> SendResult:
     return SendResult(existing, created=False)
 
 
-def message_send(*, author: User, thread: Thread, body: str, client_id: uuid.UUID) -> SendResult:
-    """Store a message and broadcast `message.created` after commit.
+def message_send(
+    *,
+    author: User,
+    thread: Thread,
+    body: str,
+    client_id: uuid.UUID,
+    resources: list[int] | None = None,
+) -> SendResult:
+    """Store a message and broadcast `message.created` after commit. Links in the text and the
+    `resources` chosen in the composer (ids the author can see) are attached; link previews are
+    fetched in the background afterwards, never before the ack.
 
     Preconditions: `thread` came from access_thread for `author`. A retried send with the same
     `(author, client_id)` returns the stored message (created=False) and stores nothing.
     """
+    from resources import services as resource_services  # resources depends on chat
+    from resources.suggestions import suggestions_schedule
+
     existing = _existing(author, client_id)
     if existing is not None:
         return _retried(existing, thread)
@@ -145,6 +157,8 @@ def message_send(*, author: User, thread: Thread, body: str, client_id: uuid.UUI
     check_rate_limit(user=author)
     verdict = moderation_automatic.screen(author=author, group=group, body=body)
     html = markdown.render(body)  # before taking the group lock: rendering can take a while
+    attached = resource_services.resources_for_send(author=author, resource_ids=resources or [])
+    links = resource_services.message_links_prepare(author=author, body=body)
     try:
         with transaction.atomic():
             seq = group_allocate_seq(group_id=group.pk)
@@ -172,6 +186,9 @@ def message_send(*, author: User, thread: Thread, body: str, client_id: uuid.UUI
             _advance_read(user=author, thread=thread, seq=seq)
             message.group = group
             moderation_automatic.record(message=message, verdict=verdict)
+            resource_services.message_links_attach(message=message, links=links)
+            resource_services.message_resources_attach_new(message=message, resources=attached)
+            suggestions_schedule(thread=thread)
             _publish_message("message.created", seq, message)
     except IntegrityError:
         existing = _existing(author, client_id)
@@ -204,10 +221,14 @@ def message_edit(*, actor: User, message: Message, body: str) -> Message:
     body = _clean_body(body)
     if body == message.body:
         return message
+    from resources import services as resource_services  # resources depends on chat
+
     message.body = body
     message.html = markdown.render(body)
     message.edited_at = timezone.now()
     message.save(update_fields=["body", "html", "edited_at"])
+    links = resource_services.message_links_prepare(author=actor, body=body)
+    resource_services.message_links_attach(message=message, links=links)
     seq = _record(message.group, "message.edited", message=message)
     _publish_message("message.edited", seq, message)
     return message
@@ -356,6 +377,15 @@ def thread_set_locked(*, thread: Thread, locked: bool, by: User) -> None:
         thread.group_id,
         thread_event(seq=seq, thread=thread, group_slug=thread.group.slug, event_type=event_type),
     )
+
+
+def message_changed(*, message: Message, event_type: str = "message.resources") -> int:
+    """Record and broadcast a change to a message made by another app's service (its resources
+    changed, a preview arrived). Precondition: inside that service's transaction."""
+    message = Message.objects.select_related("group", "author").get(pk=message.pk)
+    seq = _record(message.group, event_type, message=message)
+    _publish_message(event_type, seq, message)
+    return seq
 
 
 def group_event_publish(*, group: Group, event_type: str, payload: dict) -> int:

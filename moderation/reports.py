@@ -14,6 +14,7 @@ from backend.exceptions import NotFound, PermissionDenied
 from chat.events import message_payload
 from chat.models import Message
 from groups.selectors import AnyUser
+from resources.selectors import message_resources_prefetch
 
 from .errors import AlreadyReported, ReportClosed
 from .models import Action, Report, ReportStatus
@@ -146,6 +147,6 @@ def report_queue(*, user: AnyUser, library_id: int, status: str | None = None) -
     qs = (
         Report.objects.filter(library_id=library_id)
         .select_related("group", "message__author", "reporter")
-        .prefetch_related("message__reactions")
+        .prefetch_related("message__reactions", message_resources_prefetch("message__"))
     )
     return qs.filter(status=status) if status else qs.exclude(status=ReportStatus.RESOLVED)

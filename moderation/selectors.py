@@ -10,6 +10,7 @@ from backend.exceptions import NotFound
 from chat.models import Message, Thread
 from groups.models import Group, Librarian, Library, Membership, MembershipState, Role
 from groups.selectors import AnyUser
+from resources.selectors import message_resources_prefetch
 
 from .models import Action, AuditEntry, LibraryModerationSettings, Sanction, SlowMode, WordFilter
 
@@ -150,7 +151,7 @@ def held_messages(*, library_id: int) -> QuerySet[Message]:
     return (
         Message.objects.filter(group__library_id=library_id, held_at__isnull=False, removed_at__isnull=True)
         .select_related("author", "group")
-        .prefetch_related("reactions")
+        .prefetch_related("reactions", message_resources_prefetch())
         .order_by("held_at")
     )
 

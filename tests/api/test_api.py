@@ -514,20 +514,21 @@ def test_message_list_queries_are_bounded(
     client, member, other_member, thread, rows, django_assert_max_num_queries
 ):
     for n in range(rows):
-        message = send(member if n % 2 else other_member, thread, f"bericht {n}")
+        message = send(member if n % 2 else other_member, thread, f"bericht {n} https://example.org/{n}")
         chat_services.reaction_add(actor=member, message=message, emoji="👍")
         chat_services.reaction_add(actor=other_member, message=message, emoji="🎉")
     as_user(client, member)
 
     # access_thread, is_moderator (librarian, membership role: once per request, not per row),
-    # messages with authors, reactions
-    with django_assert_max_num_queries(5):
+    # messages with authors, reactions, resource links, their resources (with has_image)
+    with django_assert_max_num_queries(7):
         page = client.get(f"/api/v1/threads/{thread.pk}/messages/").json()
 
     assert len(page["results"]) == rows
     assert all(len(m["reactions"]) == 2 for m in page["results"])
+    assert all(len(m["resources"]) == 1 for m in page["results"])
 
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(7):
         catch_up = client.get(f"/api/v1/threads/{thread.pk}/messages/?after_seq=0").json()
     assert len(catch_up["results"]) == rows
 
@@ -537,18 +538,19 @@ def test_group_events_queries_are_bounded(
     client, public_group, member, other_member, thread, rows, django_assert_max_num_queries
 ):
     for n in range(rows):
-        message = send(member, thread, f"bericht {n}")
+        message = send(member, thread, f"bericht {n} https://example.org/{n}")
         chat_services.reaction_add(actor=other_member, message=message, emoji="👍")
 
-    # access_group, last_seq, events with threads, messages with authors, reactions
-    with django_assert_max_num_queries(5):
+    # access_group, last_seq, events with threads, messages with authors, reactions, resource
+    # links, their resources
+    with django_assert_max_num_queries(7):
         body = client.get(f"/api/v1/groups/{public_group.slug}/events/?after_seq=0").json()
 
     assert len(body["events"]) == 1 + 2 * rows
 
     # ... signed in: + is_moderator (librarian, membership role), once per request
     as_user(client, member)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(9):
         body = client.get(f"/api/v1/groups/{public_group.slug}/events/?after_seq=0").json()
     assert len(body["events"]) == 1 + 2 * rows
 

@@ -392,14 +392,15 @@ def served_endpoints(patterns, prefix: str = "") -> set[tuple[str, str]]:
     return served
 
 
-# Included URLconfs with their own matrix (which has its own coverage guard).
-OWN_MATRIX = {"moderation/": "tests/moderation/test_permissions.py"}
+# Included URLconfs with their own matrix: moderation/ (tests/moderation/test_permissions.py) and
+# resources (tests/resources/test_permissions.py).
 
 
 def test_the_matrix_covers_every_endpoint(world):
     """A new view or method in backend/api_urls.py (or a URLconf it includes) fails here until it has
-    a row above — or, under a prefix in OWN_MATRIX, in that matrix."""
+    a row above — or in the matrix of the included URLconf."""
     from tests.moderation.test_permissions import covered_endpoints as moderation_covered
+    from tests.resources.test_permissions import covered_endpoints as resources_covered
 
     served = served_endpoints(api_urls.urlpatterns)
     assert any(route.startswith("moderation/") for _method, route in served)  # includes are walked
@@ -409,6 +410,7 @@ def test_the_matrix_covers_every_endpoint(world):
     }
     covered.add(("post", "auth/token/"))  # test_token_create_needs_credentials_not_a_session
     covered |= moderation_covered(world.library.slug)
+    covered |= resources_covered(world.library.slug)
     assert served - covered == set()
 
 

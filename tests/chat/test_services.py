@@ -28,6 +28,7 @@ from groups.models import Group, MembershipState
 from tests.conftest import add_member, make_group, make_library, make_user
 
 MESSAGE_FIELDS = {
+    "resources",
     "id",
     "group",
     "thread",
@@ -119,6 +120,7 @@ def test_send_stores_message_and_publishes_created_after_commit(
         "client_id": str(client_id),
         "pinned": False,
         "moderation": None,
+        "resources": [],
     }
 
 

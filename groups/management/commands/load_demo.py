@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 from allauth.account.models import EmailAddress
 from django.core.management.base import BaseCommand
@@ -17,6 +18,13 @@ from moderation import selectors as moderation_selectors
 from moderation import services as moderation_services
 
 DEMO_PASSWORD = "kenniscloud-demo"
+DEMO_CATALOGUE = Path(__file__).resolve().parents[3] / "resources" / "demo" / "catalogue.csv"
+# The energy group's theme collection: catalogue record ids with the curator's note.
+DEMO_COLLECTION = [
+    ("VBS-000001", "Begin hier: een helder overzicht voor wie twijfelt over zonnepanelen."),
+    ("VBS-000002", "Voor wie verder wil: opbrengst, terugverdientijd en salderen."),
+    ("VBS-000003", "Besproken op de Kennis Werkplaats van maart."),
+]
 
 ACCOUNTS = [
     # email, display name, staff
@@ -141,6 +149,7 @@ class Command(BaseCommand):
             group_services.librarian_add(library=library, user=users["sanne"])
             for spec in GROUPS:
                 self._group(library, spec, users)
+            self._catalogue(library, users)
             if not moderation_selectors.library_settings(library_id=library.pk).guidelines:
                 moderation_services.library_settings_update(
                     actor=users["sanne"], library_id=library.pk, guidelines=GUIDELINES
@@ -151,6 +160,31 @@ class Command(BaseCommand):
         for email, name, staff in ACCOUNTS:
             role = "platform staff" if staff else ("librarian" if email.startswith("sanne") else "member")
             self.stdout.write(f"  {email:34} {name:24} {role}")
+
+    def _catalogue(self, library: Library, users: dict[str, User]) -> None:
+        """The demo catalogue (a few hundred Dutch titles made for the project; re-imports change
+        nothing), a curated collection for the energy group, and suggestions for the threads."""
+        from resources import services as resource_services
+        from resources.catalogue.importer import catalogue_import_run
+        from resources.models import CatalogueImport, CollectionItem, Resource
+        from resources.suggestions import suggestions_recompute
+
+        job = CatalogueImport.objects.create(library=library, format="csv", filename=DEMO_CATALOGUE.name)
+        with DEMO_CATALOGUE.open("rb") as stream:
+            report = catalogue_import_run(catalogue_import=job, stream=stream)
+        self.stdout.write(
+            f"Demo catalogue: {report.created} new, {report.updated} updated, {report.unchanged} unchanged."
+        )
+        group = Group.objects.get(slug="energie-en-klimaat")
+        if not CollectionItem.objects.filter(group=group).exists():
+            for record_id, note in DEMO_COLLECTION:
+                resource = Resource.objects.filter(library=library, record_id=record_id).first()
+                if resource is not None:
+                    resource_services.collection_item_add(
+                        actor=users["sanne"], group=group, resource=resource, note=note
+                    )
+        for thread in Thread.objects.filter(group__library=library):
+            suggestions_recompute(thread_id=thread.pk)
 
     def _account(self, email: str, name: str, staff: bool) -> User:
         user = User.objects.filter(email=email).first()
