@@ -16,7 +16,10 @@ class Body(serializers.CharField):
 def _resource_ids() -> serializers.ListField:
     """Resources attached in the composer (ids from the attach dialog); at most 10."""
     return serializers.ListField(
-        child=serializers.IntegerField(min_value=1), max_length=10, required=False, default=list
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        max_length=10,
+        required=False,
+        default=list,
     )
 
 

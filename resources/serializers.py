@@ -4,6 +4,8 @@ from rest_framework import serializers
 
 from .models import Kind
 
+MAX_ID = 2**63 - 1  # a bigint primary key
+
 
 class ResourceBriefOut(serializers.Serializer):
     id = serializers.IntegerField()
@@ -72,7 +74,9 @@ class ResolveInput(serializers.Serializer):
     creators = serializers.ListField(
         child=serializers.CharField(max_length=200), max_length=10, required=False, default=list
     )
-    resource = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+    resource = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, allow_null=True, default=None
+    )
 
     def validate(self, attrs):
         given = [k for k in ("url", "isbn", "resource") if attrs.get(k)]
@@ -84,7 +88,7 @@ class ResolveInput(serializers.Serializer):
 
 
 class ResourceRefInput(serializers.Serializer):
-    resource = serializers.IntegerField(min_value=1)
+    resource = serializers.IntegerField(min_value=1, max_value=MAX_ID)
 
 
 class ThreadSourceOut(serializers.Serializer):
@@ -102,7 +106,7 @@ class SuggestionOut(serializers.Serializer):
 
 
 class CollectionItemInput(serializers.Serializer):
-    resource = serializers.IntegerField(min_value=1)
+    resource = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
@@ -111,7 +115,9 @@ class CollectionNoteInput(serializers.Serializer):
 
 
 class CollectionOrderInput(serializers.Serializer):
-    items = serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=1000)
+    items = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), max_length=1000
+    )
 
 
 class CollectionItemOut(serializers.Serializer):

@@ -48,6 +48,8 @@ class PreviewServer:
 
     port: int
     requests: list[str] = field(default_factory=list)
+    # Extra paths a test serves: path (without the query) → (body, content type).
+    routes: dict[str, tuple[bytes, str]] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -57,11 +59,15 @@ class PreviewServer:
 @pytest.fixture
 def preview_server(settings) -> Iterator[PreviewServer]:
     seen: list[str] = []
+    routes: dict[str, tuple[bytes, str]] = {}
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
             seen.append(self.path)
-            if self.path == "/zon.png":
+            path = self.path.split("?", 1)[0]
+            if path in routes:
+                body, content_type = routes[path]
+            elif self.path == "/zon.png":
                 body, content_type = PNG, "image/png"
             elif self.path.startswith("/artikel"):
                 body, content_type = ARTICLE, "text/html; charset=utf-8"
@@ -80,7 +86,7 @@ def preview_server(settings) -> Iterator[PreviewServer]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    found = PreviewServer(port=server.server_address[1], requests=seen)
+    found = PreviewServer(port=server.server_address[1], requests=seen, routes=routes)
     settings.KENNISCLOUD = {**settings.KENNISCLOUD, "PREVIEW_TEST_LOOPBACK_PORTS": [found.port]}
     try:
         yield found
