@@ -21,9 +21,9 @@ DEMO_PASSWORD = "kenniscloud-demo"
 DEMO_CATALOGUE = Path(__file__).resolve().parents[3] / "resources" / "demo" / "catalogue.csv"
 # The energy group's theme collection: catalogue record ids with the curator's note.
 DEMO_COLLECTION = [
-    ("VBS-000001", "Begin hier: een helder overzicht voor wie twijfelt over zonnepanelen."),
-    ("VBS-000002", "Voor wie verder wil: opbrengst, terugverdientijd en salderen."),
-    ("VBS-000003", "Besproken op de Kennis Werkplaats van maart."),
+    ("VBS-000359", "Begin hier: een helder overzicht voor wie twijfelt over zonnepanelen."),
+    ("VBS-000226", "Voor wie verder wil: opbrengst, terugverdientijd en salderen."),
+    ("VBS-000744", "Besproken op de Kennis Werkplaats van maart."),
 ]
 
 ACCOUNTS = [
