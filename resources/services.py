@@ -269,20 +269,34 @@ def message_resource_detach(*, actor: User, message: Message, resource_id: int) 
 # --- thread sources ----------------------------------------------------------------------------
 
 
-def _thread_event(thread: Thread, event_type: str, resource: Resource, actor: User | None) -> None:
+def _thread_event(
+    thread: Thread,
+    event_type: str,
+    resource: Resource,
+    actor: User | None,
+    link: ThreadResource | None = None,
+) -> None:
+    """A sequenced thread-sources event; `thread.resource_added` carries the whole entry as
+    `GET threads/{id}/resources/` lists it."""
     from .payloads import resource_brief
     from .selectors import resources_qs
 
     resource = resources_qs().get(pk=resource.pk)
-    chat_services.group_event_publish(
-        group=thread.group,
-        event_type=event_type,
-        payload={
-            "thread": thread.pk,
-            "resource": resource_brief(resource),
-            "by": {"id": actor.pk, "display_name": actor.display_name} if actor else None,
-        },
-    )
+    payload = {
+        "thread": thread.pk,
+        "resource": resource_brief(resource),
+        "by": {"id": actor.pk, "display_name": actor.display_name} if actor else None,
+    }
+    if link is not None:
+        payload.update(
+            {
+                "added_at": link.created_at.isoformat().replace("+00:00", "Z"),
+                "via": "thread",
+                "message": None,
+                "from_suggestion": link.from_suggestion,
+            }
+        )
+    chat_services.group_event_publish(group=thread.group, event_type=event_type, payload=payload)
 
 
 @transaction.atomic
@@ -297,7 +311,7 @@ def thread_resource_add(
     )
     if created:
         ThreadSuggestion.objects.filter(thread=thread, resource=resource).delete()
-        _thread_event(thread, "thread.resource_added", resource, actor)
+        _thread_event(thread, "thread.resource_added", resource, actor, link)
     return link
 
 
@@ -318,33 +332,38 @@ def thread_resource_remove(*, actor: User, thread: Thread, resource_id: int) -> 
     _thread_event(thread, "thread.resource_removed", link.resource, actor)
 
 
+def _suggestable(*, thread: Thread, resource_id: int) -> Resource:
+    """A title of the thread's library catalogue — what a suggestion can be. A suggestion that a
+    recompute has just replaced is still one: dismissing or adding it works."""
+    resource = Resource.objects.filter(
+        pk=resource_id, library_id=thread.group.library_id, source=Source.CATALOGUE
+    ).first()
+    if resource is None:
+        raise NotFound()
+    return resource
+
+
 @transaction.atomic
 def suggestion_dismiss(*, actor: User, thread: Thread, resource_id: int) -> None:
     """A member dismisses a suggestion: it does not come back for this thread."""
     ensure_may_send(author=actor, group=thread.group)
-    if not ThreadSuggestion.objects.filter(thread=thread, resource_id=resource_id).exists():
-        raise NotFound()
-    SuggestionDismissal.objects.get_or_create(
-        thread=thread, resource_id=resource_id, defaults={"dismissed_by": actor}
+    resource = _suggestable(thread=thread, resource_id=resource_id)
+    _dismissal, created = SuggestionDismissal.objects.get_or_create(
+        thread=thread, resource=resource, defaults={"dismissed_by": actor}
     )
-    ThreadSuggestion.objects.filter(thread=thread, resource_id=resource_id).delete()
-    chat_services.group_event_publish(
-        group=thread.group,
-        event_type="thread.suggestion_dismissed",
-        payload={"thread": thread.pk, "resource": resource_id},
-    )
+    ThreadSuggestion.objects.filter(thread=thread, resource=resource).delete()
+    if created:
+        chat_services.group_event_publish(
+            group=thread.group,
+            event_type="thread.suggestion_dismissed",
+            payload={"thread": thread.pk, "resource": resource.pk},
+        )
 
 
 def suggestion_add(*, actor: User, thread: Thread, resource_id: int) -> ThreadResource:
     """Add a suggested title to the thread's sources (with a click in the Bronnen panel)."""
-    suggestion = (
-        ThreadSuggestion.objects.filter(thread=thread, resource_id=resource_id)
-        .select_related("resource")
-        .first()
-    )
-    if suggestion is None:
-        raise NotFound()
-    return thread_resource_add(actor=actor, thread=thread, resource=suggestion.resource, from_suggestion=True)
+    resource = _suggestable(thread=thread, resource_id=resource_id)
+    return thread_resource_add(actor=actor, thread=thread, resource=resource, from_suggestion=True)
 
 
 # --- group collections -------------------------------------------------------------------------

@@ -301,7 +301,8 @@ class LibraryCatalogueSearchView(APIView):
         return Response([resource_brief(r) for r in found])
 
 
-def _import(job: CatalogueImport) -> dict:
+def _import(job: CatalogueImport, *, errors: int | None = None) -> dict:
+    """An import and its report; lists carry only the first `errors` rejected records."""
     return {
         "id": job.pk,
         "library": job.library.slug,
@@ -313,7 +314,7 @@ def _import(job: CatalogueImport) -> dict:
         "updated": job.updated,
         "unchanged": job.unchanged,
         "rejected": job.rejected,
-        "errors": job.errors,
+        "errors": job.errors if errors is None else job.errors[:errors],
         "failure": job.failure,
         "created_at": _iso(job.created_at),
         "started_at": _iso(job.started_at),
@@ -329,7 +330,7 @@ class CatalogueImportsView(APIView):
     def get(self, request: Request, slug: str) -> Response:
         library = selectors.access_library_for_catalogue(user=request.user, slug=slug)
         jobs = selectors.catalogue_import_list(library=library).select_related("library")[:50]
-        return Response([_import(j) for j in jobs])
+        return Response([_import(j, errors=20) for j in jobs])
 
     @extend_schema(request={"multipart/form-data": CatalogueUploadInput}, responses={202: CatalogueImportOut})
     def post(self, request: Request, slug: str) -> Response:
