@@ -56,11 +56,21 @@ export function chromiumPath(): string {
   return path;
 }
 
-/** Hosts a page may talk to: the server under test and the proxy, both on 127.0.0.1. */
+/**
+ * Hosts a page may talk to: the server under test and the proxy, both on 127.0.0.1. (The link-preview
+ * test site is on 127.0.0.1 too, but only the server's worker may fetch it: `fetchesPreviewSite`.)
+ */
 export function isLocalRequest(url: string): boolean {
   const { protocol, hostname } = new URL(url);
   if (protocol === 'data:' || protocol === 'blob:' || protocol === 'about:') return true;
   return hostname === '127.0.0.1';
+}
+
+/** Whether the browser itself requested the preview test site (it must never: the server fetches previews). */
+export function fetchesPreviewSite(url: string, previewServerUrl: string): boolean {
+  const u = new URL(url);
+  const site = new URL(previewServerUrl);
+  return (u.protocol === 'http:' || u.protocol === 'https:' || u.protocol === 'ws:') && u.host === site.host;
 }
 
 export interface UserOptions {
@@ -90,18 +100,21 @@ export function useE2E(): E2E {
   let browser: Browser | null = null;
   let proxy: CuttableProxy | null = null;
   const serverUrl = inject('serverUrl');
+  const previewServerUrl = inject('previewServerUrl');
   const contexts: BrowserContext[] = [];
   const requests: string[] = [];
   const pageErrors: string[] = [];
-  // Tracebacks daphne logs while a test runs fail that test: the server must not crash on its way.
-  const serverLog = inject('serverLog');
-  let logOffset = 0;
-  const newServerErrors = (): string[] => {
-    const text = readFileSync(serverLog, 'utf8');
-    const fresh = text.slice(logOffset);
-    logOffset = text.length;
-    return serverTracebacks(fresh);
-  };
+  // Tracebacks daphne or the task worker log while a test runs fail that test: the server must not
+  // crash on its way, nor a background task (a link preview) behind it.
+  const logs = [inject('serverLog'), inject('workerLog')];
+  const logOffsets = logs.map(() => 0);
+  const newServerErrors = (): string[] =>
+    logs.flatMap((path, i) => {
+      const text = readFileSync(path, 'utf8');
+      const fresh = text.slice(logOffsets[i]);
+      logOffsets[i] = text.length;
+      return serverTracebacks(fresh);
+    });
 
   beforeAll(async () => {
     newServerErrors();
@@ -119,11 +132,13 @@ export function useE2E(): E2E {
     await Promise.all(opened.map((c) => c.close().catch(() => {})));
     proxy?.restore();
     const foreign = requests.filter((url) => !isLocalRequest(url));
+    const toPreviewSite = requests.filter((url) => fetchesPreviewSite(url, previewServerUrl));
     const errors = pageErrors.splice(0);
     const recorded = requests.splice(0).length;
     expect(foreign, 'requests that left 127.0.0.1').toEqual([]);
+    expect(toPreviewSite, 'requests from the browser to the link-preview test site').toEqual([]);
     expect(errors, 'uncaught errors in the pages').toEqual([]);
-    expect(newServerErrors(), 'tracebacks in the daphne log').toEqual([]);
+    expect(newServerErrors(), 'tracebacks in the daphne or worker log').toEqual([]);
     if (opened.length) expect(recorded, 'requests recorded').toBeGreaterThan(0);
   });
 

@@ -1,7 +1,9 @@
 /**
  * Global setup for the browser tests: a fresh PostgreSQL database with the demo data, a flushed Redis
  * db, and one real daphne serving `backend.asgi:application` (the built frontend included) on a free
- * port. Tests read its address with `inject('serverUrl')`; teardown stops daphne by its process id.
+ * port, with a background task worker (`manage.py db_worker`: link previews, suggestions) next to it,
+ * and a tiny local website for the link previews (`preview-server.ts`). Tests read the addresses with
+ * `inject('serverUrl')` and `inject('previewServerUrl')`; teardown stops every process by its id.
  *
  * Environment (set by `make test-e2e`):
  * - E2E_DATABASE_URL  postgres://… — this database is DROPPED and re-created on every run
@@ -14,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
+import { startPreviewServer } from './preview-server';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -22,6 +25,10 @@ declare module 'vitest' {
     serverPort: number;
     /** daphne's log file: tests fail when the server logs a traceback during them. */
     serverLog: string;
+    /** The task worker's log file: read by the same guard. */
+    workerLog: string;
+    /** `http://127.0.0.1:<port>` of the local website whose link previews the worker may fetch. */
+    previewServerUrl: string;
   }
 }
 
@@ -115,6 +122,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     throw new Error('frontend/dist/index.html is missing: build the frontend first (`npm run build`, or `make test-e2e`).');
   }
 
+  // The one loopback port the preview fetcher may reach (a test-only setting; empty in real deployments).
+  const preview = await startPreviewServer();
+
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     E2E_DATABASE_URL: databaseUrl,
@@ -126,13 +136,20 @@ export default async function setup(project: TestProject): Promise<() => Promise
     KENNISCLOUD_CHANNEL_PREFIX: 'kce2e',
     KENNISCLOUD_CACHE_PREFIX: 'kce2e',
     KENNISCLOUD_DISABLE_AUTH_RATE_LIMITS: '1',
+    KENNISCLOUD_PREVIEW_TEST_LOOPBACK_PORTS: String(preview.port),
+    KENNISCLOUD_SUGGESTION_DEBOUNCE_SECONDS: '1',
     PYTHONUNBUFFERED: '1',
   };
 
-  python(py, ['-c', RESET_DATABASE], env, `re-creating database ${dbName}`);
-  python(py, ['-c', FLUSH_REDIS], env, `flushing ${redisUrl}`);
-  python(py, ['manage.py', 'migrate', '-v0'], env, 'manage.py migrate');
-  python(py, ['manage.py', 'load_demo', '-v0'], env, 'manage.py load_demo');
+  try {
+    python(py, ['-c', RESET_DATABASE], env, `re-creating database ${dbName}`);
+    python(py, ['-c', FLUSH_REDIS], env, `flushing ${redisUrl}`);
+    python(py, ['manage.py', 'migrate', '-v0'], env, 'manage.py migrate');
+    python(py, ['manage.py', 'load_demo', '-v0'], env, 'manage.py load_demo');
+  } catch (err) {
+    await preview.close();
+    throw err;
+  }
 
   // Port 0: the kernel picks a free port and daphne logs it, so concurrent runs never collide.
   const logDir = mkdtempSync(join(tmpdir(), 'kenniscloud-e2e-'));
@@ -145,8 +162,24 @@ export default async function setup(project: TestProject): Promise<() => Promise
   });
   closeSync(logFd);
   const log = () => (existsSync(logPath) ? readFileSync(logPath, 'utf8') : '');
-  // Last resort if the runner dies without teardown: never leave daphne running.
-  const killOnExit = () => child.kill('SIGKILL');
+
+  // The background tasks (link previews, suggestions) run in their own process, as in production.
+  // --no-reload: with DJANGO_DEBUG the autoreloader would fork a child that a stop by pid misses.
+  const workerLogPath = join(logDir, 'worker.log');
+  const workerFd = openSync(workerLogPath, 'w');
+  const worker = spawn(py, ['manage.py', 'db_worker', '--interval', '0.2', '--no-reload', '--no-startup-delay'], {
+    cwd: REPO,
+    env,
+    stdio: ['ignore', workerFd, workerFd],
+  });
+  closeSync(workerFd);
+  const workerLog = () => (existsSync(workerLogPath) ? readFileSync(workerLogPath, 'utf8') : '');
+
+  // Last resort if the runner dies without teardown: never leave daphne or the worker running.
+  const killOnExit = () => {
+    child.kill('SIGKILL');
+    worker.kill('SIGKILL');
+  };
   process.once('exit', killOnExit);
 
   let port: number;
@@ -157,25 +190,34 @@ export default async function setup(project: TestProject): Promise<() => Promise
       return match ? Number(match[1]) : null;
     });
     await waitFor(`/healthz on port ${port}`, START_TIMEOUT_MS, () => healthy(`http://127.0.0.1:${port}`));
+    if (worker.exitCode !== null) throw new Error(`the task worker exited with ${worker.exitCode}:\n${workerLog()}`);
   } catch (err) {
-    await stop(child);
-    throw new Error(`${(err as Error).message}\n--- daphne log ---\n${log()}`);
+    await Promise.all([stop(child), stop(worker), preview.close()]);
+    process.removeListener('exit', killOnExit);
+    throw new Error(`${(err as Error).message}\n--- daphne log ---\n${log()}\n--- worker log ---\n${workerLog()}`);
   }
 
   project.provide('serverUrl', `http://127.0.0.1:${port}`);
   project.provide('serverPort', port);
   project.provide('serverLog', logPath);
+  project.provide('workerLog', workerLogPath);
+  project.provide('previewServerUrl', preview.url);
 
   return async () => {
-    await stop(child);
+    await Promise.all([stop(child), stop(worker)]);
+    await preview.close();
     process.removeListener('exit', killOnExit);
-    // Server-side errors are worth seeing even when every test passed; otherwise drop the log.
-    const text = log();
-    if (/Traceback|ERROR|Internal Server Error/.test(text)) {
-      console.warn(`daphne logged errors during the browser tests; full log kept at ${logPath}:\n` +
+    // Server-side errors are worth seeing even when every test passed; otherwise drop the logs.
+    let kept = false;
+    for (const [name, path, text] of [
+      ['daphne', logPath, log()],
+      ['the task worker', workerLogPath, workerLog()],
+    ] as const) {
+      if (!/Traceback|ERROR|Internal Server Error/.test(text)) continue;
+      kept = true;
+      console.warn(`${name} logged errors during the browser tests; full log kept at ${path}:\n` +
         text.split('\n').filter((l) => /Traceback|ERROR|Error|Exception/.test(l)).slice(-20).join('\n'));
-    } else {
-      rmSync(logDir, { recursive: true, force: true });
     }
+    if (!kept) rmSync(logDir, { recursive: true, force: true });
   };
 }

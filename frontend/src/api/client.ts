@@ -73,7 +73,9 @@ export async function rawRequest(
     Accept: 'application/json',
     'Accept-Language': currentLanguage(),
   };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  // A FormData body (a file upload) goes as multipart: fetch sets the Content-Type with its boundary.
+  const multipart = typeof FormData !== 'undefined' && body instanceof FormData;
+  if (body !== undefined && !multipart) headers['Content-Type'] = 'application/json';
   if (!SAFE.has(method)) {
     const token = readCookie('csrftoken');
     if (token) headers['X-CSRFToken'] = token;
@@ -83,7 +85,7 @@ export async function rawRequest(
     res = await fetch(path, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? undefined : multipart ? (body as FormData) : JSON.stringify(body),
       credentials: 'same-origin',
       signal,
     });

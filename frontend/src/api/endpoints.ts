@@ -13,6 +13,8 @@ import type {
   Message,
   Page,
   Report,
+  ResolveResourceBody,
+  ResourceBrief,
   Sanction,
   Thread,
   WordAction,
@@ -166,3 +168,68 @@ export const removeWordFilter = (library: string, id: number) =>
 export const getLibrarySettings = (library: string) => api<LibrarySettings>(mod(`libraries/${enc(library)}/settings/`));
 export const putLibrarySettings = (library: string, s: LibrarySettings) =>
   api<LibrarySettings>(mod(`libraries/${enc(library)}/settings/`), { method: 'PUT', body: s });
+
+// ---- resources (docs/resources.md)
+
+/** Finds or creates the resource for a link, an ISBN (+ title) or a catalogue record. */
+export const resolveResource = (body: ResolveResourceBody, signal?: AbortSignal) =>
+  api<ResourceBrief>('resources/resolve/', { method: 'POST', body, signal });
+/** The group's library catalogue: an ISBN, or words matched as prefixes (at most 20). */
+export const searchCatalogue = async (groupSlug: string, q: string, signal?: AbortSignal) =>
+  items(await api<ResourceBrief[] | Page<ResourceBrief>>(`groups/${enc(groupSlug)}/catalogue/?q=${enc(q)}`, { signal }));
+/** Attaches a resource to one's own message → the message as the viewer sees it. */
+export const attachToMessage = (messageId: number, body: ResolveResourceBody) =>
+  api<Message>(`messages/${messageId}/resources/`, { method: 'POST', body });
+export const detachFromMessage = (messageId: number, resourceId: number) =>
+  api<unknown>(`messages/${messageId}/resources/${resourceId}/`, { method: 'DELETE' });
+
+// ---- thread sources and suggestions, group collections, the resource page, catalogue imports
+import type {
+  CatalogueFormat,
+  CatalogueImport,
+  CollectionItem,
+  ResourceDetail,
+  Suggestion,
+  ThreadSource,
+} from './types';
+
+/** The thread's sources and what was shared in its messages, newest first, one per resource. */
+export const listThreadSources = async (thread: number, signal?: AbortSignal) =>
+  items(await api<ThreadSource[] | Page<ThreadSource>>(`threads/${thread}/resources/`, { signal }));
+export const removeThreadSource = (thread: number, resource: number) =>
+  api<unknown>(`threads/${thread}/resources/${resource}/`, { method: 'DELETE' });
+/** Catalogue titles that fit the conversation, best first. */
+export const listSuggestions = async (thread: number, signal?: AbortSignal) =>
+  items(await api<Suggestion[] | Page<Suggestion>>(`threads/${thread}/suggestions/`, { signal }));
+/** Moves a suggestion into the thread's sources → the new source entry. */
+export const addSuggestion = (thread: number, resource: number) =>
+  api<ThreadSource>(`threads/${thread}/suggestions/${resource}/add/`, { method: 'POST' });
+/** "Niet relevant": it never comes back for this thread. */
+export const dismissSuggestion = (thread: number, resource: number) =>
+  api<unknown>(`threads/${thread}/suggestions/${resource}/dismiss/`, { method: 'POST' });
+
+const coll = (slug: string) => `groups/${enc(slug)}/collection/`;
+export const listCollection = async (slug: string) => items(await api<CollectionItem[] | Page<CollectionItem>>(coll(slug)));
+export const addCollectionItem = (slug: string, resource: number, note: string) =>
+  api<CollectionItem>(coll(slug), { method: 'POST', body: { resource, note } });
+export const updateCollectionNote = (slug: string, item: number, note: string) =>
+  api<CollectionItem>(`${coll(slug)}${item}/`, { method: 'PATCH', body: { note } });
+export const removeCollectionItem = (slug: string, item: number) =>
+  api<unknown>(`${coll(slug)}${item}/`, { method: 'DELETE' });
+/** Every item exactly once, in the new order → the collection as it is now. */
+export const reorderCollection = async (slug: string, ids: number[]) =>
+  items(await api<CollectionItem[] | Page<CollectionItem>>(`${coll(slug)}order/`, { method: 'POST', body: { items: ids } }));
+
+export const getResource = (id: number) => api<ResourceDetail>(`resources/${id}/`);
+
+const imports = (library: string) => `libraries/${enc(library)}/catalogue/imports/`;
+/** Uploads a catalogue file (multipart) → 202 the pending import; an empty format lets the server tell. */
+export function uploadCatalogue(library: string, file: File, format: CatalogueFormat = ''): Promise<CatalogueImport> {
+  const form = new FormData();
+  form.append('file', file);
+  if (format) form.append('format', format);
+  return api<CatalogueImport>(imports(library), { method: 'POST', body: form });
+}
+export const listCatalogueImports = async (library: string) =>
+  items(await api<CatalogueImport[] | Page<CatalogueImport>>(imports(library)));
+export const getCatalogueImport = (library: string, id: number) => api<CatalogueImport>(`${imports(library)}${id}/`);

@@ -90,6 +90,8 @@ export interface Message {
    * removed one as a tombstone, `deleted: true`); moderators get the text, marked by this.
    */
   moderation: MessageModeration | null;
+  /** Books, articles, websites… attached to the message (empty when its text is withheld). */
+  resources: ResourceBrief[];
 }
 
 export interface MessageModeration {
@@ -202,4 +204,107 @@ export interface GroupModerationState {
   muted: boolean;
   muted_until: string | null;
   banned: boolean;
+}
+
+// ---- resources (docs/resources.md)
+
+export type ResourceKind = 'book' | 'article' | 'website' | 'video' | 'podcast' | 'other';
+/** `none`: not a link; `pending`: the preview is being fetched; `failed`: show a plain link. */
+export type PreviewStatus = 'none' | 'pending' | 'ready' | 'failed';
+
+/** The wire shape of a resource everywhere it appears (messages, threads, collections, search). */
+export interface ResourceBrief {
+  id: number;
+  kind: ResourceKind;
+  title: string;
+  creators: string[];
+  publisher: string;
+  year: number | null;
+  site_name: string;
+  description: string;
+  url: string;
+  /** Null when the resource has no ISBN. */
+  isbn13: string | null;
+  catalogue_url: string;
+  /** Always a path on our own origin (`/api/v1/resources/7/image/`), or null. */
+  image: string | null;
+  preview_status: PreviewStatus;
+  source: 'catalogue' | 'member' | 'preview';
+  library: string | null;
+}
+
+/** The body of `POST resources/resolve/` (and of attaching to a message or a thread). */
+export type ResolveResourceBody = { url: string } | { isbn: string; title?: string; creators?: string[] } | { resource: number };
+
+// ---- thread sources, suggestions, collections, the resource page, catalogue imports (docs/resources.md)
+
+/** One entry of `GET threads/{id}/resources/`: a thread source (`via: thread`) or a resource shared in a message. */
+export interface ThreadSource {
+  resource: ResourceBrief;
+  added_by: UserRef | null;
+  added_at: string;
+  via: 'thread' | 'message';
+  /** The message it was shared in (`via: message`), else null. */
+  message: number | null;
+  from_suggestion: boolean;
+}
+
+/** A catalogue title that fits the conversation ("Uit de collectie"), best first. */
+export interface Suggestion {
+  resource: ResourceBrief;
+  score: number;
+}
+
+export interface CollectionItem {
+  id: number;
+  resource: ResourceBrief;
+  note: string;
+  position: number;
+  curator: UserRef | null;
+  created_at: string;
+}
+
+export interface GroupRef {
+  slug: string;
+  name: string;
+}
+
+/** `GET resources/{id}/`: everything about a resource, and where the viewer may see it used. */
+export interface ResourceDetail extends ResourceBrief {
+  language: string;
+  subjects: string[];
+  record_id: string;
+  created_at: string;
+  updated_at: string;
+  collections: { group: GroupRef; note: string }[];
+  discussions: { group: GroupRef; thread: { id: number; title: string }; message: number | null; seq: number; at: string }[];
+  jsonld: Record<string, unknown>;
+}
+
+export type CatalogueImportStatus = 'pending' | 'running' | 'done' | 'failed';
+export type CatalogueFormat = '' | 'marc' | 'marcxml' | 'csv';
+
+export interface CatalogueImportError {
+  position: number;
+  record_id: string;
+  code: string;
+  reason: string;
+}
+
+export interface CatalogueImport {
+  id: number;
+  library: string;
+  format: string;
+  filename: string;
+  status: CatalogueImportStatus;
+  processed: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+  errors: CatalogueImportError[];
+  failure: string;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
 }

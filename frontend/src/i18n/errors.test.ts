@@ -53,3 +53,15 @@ describe('describeError: moderation codes worded by the client', () => {
     expect(describeError(en, { code: 'already_reported', detail: 'x' }, dt)).toBe(en.errors.already_reported);
   });
 });
+
+describe('describeError: resource codes worded by the client', () => {
+  it('words invalid_url, invalid_isbn, title_required and too_many_resources in both languages', () => {
+    const dt = (s: string) => s;
+    for (const code of ['invalid_url', 'invalid_isbn', 'title_required', 'too_many_resources'] as const) {
+      expect(describeError(nl, { code, detail: 'server text' }, dt), code).toBe(nl.errors[code]);
+      expect(describeError(en, { code, detail: 'server text' }, dt), code).toBe(en.errors[code]);
+      expect(nl.errors[code]).not.toBe(en.errors[code]);
+    }
+    expect(nl.errors.title_required).toBe('Dit ISBN kennen we niet. Vul ook de titel van het boek in.');
+  });
+});

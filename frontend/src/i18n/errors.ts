@@ -32,7 +32,16 @@ export function describeError(m: Catalogue, e: ErrorLike, dateTime: (iso: string
     case 'already_reported':
     case 'report_closed':
     case 'appeal_not_allowed':
+    case 'invalid_url':
+    case 'invalid_isbn':
+    case 'title_required':
+    case 'too_many_resources':
+    case 'already_in_collection':
+    case 'file_too_large':
       return m.errors[e.code];
+    case 'catalogue_file_invalid':
+      // The server says what is wrong with this file (empty, unknown format), in the request's language.
+      return e.detail || m.errors.catalogue_file_invalid;
     case 'slow_mode':
       return e.retry_after ? m.errors.slow_mode(e.retry_after) : e.detail || m.errors.slow_mode(1);
     default:
@@ -56,6 +65,13 @@ export const OWN_TEXT = new Set([
   'already_reported',
   'report_closed',
   'appeal_not_allowed',
+  'invalid_url',
+  'invalid_isbn',
+  'title_required',
+  'too_many_resources',
+  'already_in_collection',
+  'catalogue_file_invalid',
+  'file_too_large',
 ]);
 
 /** The text for a failed REST call: our own wording for the codes above, else the server's messages. */

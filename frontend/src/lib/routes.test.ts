@@ -20,6 +20,22 @@ describe('routes', () => {
     expect(matchRoute(paths.thread('a b', 3))).toEqual({ name: 'thread', slug: 'a b', id: 3 });
   });
 
+  it('matches the resource screens: collection, resource page, catalogue import', () => {
+    expect(matchRoute('/groups/energie-en-klimaat/collectie')).toEqual({ name: 'collection', slug: 'energie-en-klimaat' });
+    expect(matchRoute('/groups/energie-en-klimaat/collectie/')).toEqual({ name: 'collection', slug: 'energie-en-klimaat' });
+    expect(matchRoute('/resources/7')).toEqual({ name: 'resource', id: 7 });
+    expect(matchRoute('/resources/7/')).toEqual({ name: 'resource', id: 7 });
+    expect(matchRoute('/resources/abc')).toEqual({ name: 'notFound' });
+    expect(matchRoute('/resources/')).toEqual({ name: 'notFound' });
+    expect(matchRoute('/libraries/voorbeeldstad/catalogus')).toEqual({ name: 'catalogueImport', library: 'voorbeeldstad' });
+    expect(matchRoute('/libraries/voorbeeldstad/huisregels')).toEqual({ name: 'guidelines', library: 'voorbeeldstad' });
+    expect(matchRoute(paths.collection('a b'))).toEqual({ name: 'collection', slug: 'a b' });
+    expect(matchRoute(paths.resource(12))).toEqual({ name: 'resource', id: 12 });
+    expect(matchRoute(paths.catalogueImport('bieb x'))).toEqual({ name: 'catalogueImport', library: 'bieb x' });
+    expect(paths.collection('energie-en-klimaat')).toBe('/groups/energie-en-klimaat/collectie');
+    expect(paths.catalogueImport('voorbeeldstad')).toBe('/libraries/voorbeeldstad/catalogus');
+  });
+
   it('only follows local next links', () => {
     expect(safeNext('/groups/x')).toBe('/groups/x');
     expect(safeNext('//evil.example')).toBe('/');

@@ -10,6 +10,9 @@ export type Route =
   | { name: 'thread'; slug: string; id: number }
   | { name: 'guidelines'; library: string }
   | { name: 'moderation'; library: string }
+  | { name: 'collection'; slug: string }
+  | { name: 'resource'; id: number }
+  | { name: 'catalogueImport'; library: string }
   | { name: 'notFound' };
 
 const patterns: [RegExp, (m: string[]) => Route][] = [
@@ -24,6 +27,9 @@ const patterns: [RegExp, (m: string[]) => Route][] = [
   [/^\/groups\/([^/]+)\/threads\/(\d+)\/?$/, (m) => ({ name: 'thread', slug: m[1], id: Number(m[2]) })],
   [/^\/libraries\/([^/]+)\/huisregels\/?$/, (m) => ({ name: 'guidelines', library: m[1] })],
   [/^\/moderation\/([^/]+)\/?$/, (m) => ({ name: 'moderation', library: m[1] })],
+  [/^\/groups\/([^/]+)\/collectie\/?$/, (m) => ({ name: 'collection', slug: m[1] })],
+  [/^\/resources\/(\d+)\/?$/, (m) => ({ name: 'resource', id: Number(m[1]) })],
+  [/^\/libraries\/([^/]+)\/catalogus\/?$/, (m) => ({ name: 'catalogueImport', library: m[1] })],
 ];
 
 function decode(s: string): string {
@@ -52,6 +58,9 @@ export const paths = {
   thread: (slug: string, id: number) => `/groups/${encodeURIComponent(slug)}/threads/${id}`,
   guidelines: (library: string) => `/libraries/${encodeURIComponent(library)}/huisregels`,
   moderation: (library: string) => `/moderation/${encodeURIComponent(library)}`,
+  collection: (slug: string) => `/groups/${encodeURIComponent(slug)}/collectie`,
+  resource: (id: number) => `/resources/${id}`,
+  catalogueImport: (library: string) => `/libraries/${encodeURIComponent(library)}/catalogus`,
 };
 
 /** Only same-site paths are followed after login (no open redirect). */

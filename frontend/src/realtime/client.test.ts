@@ -354,6 +354,24 @@ describe('RealtimeClient outgoing messages', () => {
     expect(client.pending()).toEqual([]);
   });
 
+  it('carries the attached resources on the send, on a retry and on the resend after a reconnect', () => {
+    const { client, ws, timers } = connected();
+    const entry = client.sendMessage(12, 'Twee bronnen', [31, 22]);
+    expect(entry).not.toHaveProperty('resources');
+    ws.receive({ type: 'error', code: 'rate_limited', detail: 'Te snel', retry_after: 4, client_id: 'cid-1' });
+    client.retry('cid-1');
+    expect(ws.framesOfType('message.send')).toEqual([
+      { type: 'message.send', thread: 12, body: 'Twee bronnen', client_id: 'cid-1', resources: [31, 22] },
+      { type: 'message.send', thread: 12, body: 'Twee bronnen', client_id: 'cid-1', resources: [31, 22] },
+    ]);
+    ws.serverClose(1006);
+    timers.advance(1000);
+    FakeSocket.latest().open();
+    expect(FakeSocket.latest().framesOfType('message.send')).toEqual([
+      { type: 'message.send', thread: 12, body: 'Twee bronnen', client_id: 'cid-1', resources: [31, 22] },
+    ]);
+  });
+
   it('resolves on the echoed message.created when the ack is lost', () => {
     const { client, ws, outbox } = connected();
     client.subscribe(G, 41);

@@ -88,6 +88,8 @@ export interface RealtimeOptions {
 
 interface OutboxEntry extends OutboxUpdate {
   timer: unknown;
+  /** Ids of the resources attached in the composer; sent again on every retry. */
+  resources?: number[];
 }
 
 /** A group whose subscribe the server refused: it is tried again with back-off (and on the next subscribe()). */
@@ -264,7 +266,7 @@ export class RealtimeClient {
     for (const entry of this.outbox.values()) {
       if (entry.state === 'pending') {
         this.armSendTimer(entry);
-        this.sendFrame({ type: 'message.send', thread: entry.thread, body: entry.body, client_id: entry.client_id });
+        this.sendFrame(sendFrame(entry));
       }
     }
     this.schedulePing();
@@ -445,11 +447,12 @@ export class RealtimeClient {
   // ---------------------------------------------------------------- sending messages
 
   /** Queues a message; it goes out now if connected, or on reconnect. Never dropped silently. */
-  sendMessage(thread: number, body: string): OutboxUpdate {
+  sendMessage(thread: number, body: string, resources: number[] = []): OutboxUpdate {
     const entry: OutboxEntry = { client_id: this.uuid(), thread, body, state: 'pending', timer: null };
+    if (resources.length) entry.resources = [...resources];
     this.outbox.set(entry.client_id, entry);
     this.armSendTimer(entry);
-    this.sendFrame({ type: 'message.send', thread, body, client_id: entry.client_id });
+    this.sendFrame(sendFrame(entry));
     const update = publicView(entry);
     this.emit('outbox', update);
     return update;
@@ -462,7 +465,7 @@ export class RealtimeClient {
     entry.state = 'pending';
     entry.error = undefined;
     this.armSendTimer(entry);
-    this.sendFrame({ type: 'message.send', thread: entry.thread, body: entry.body, client_id: entry.client_id });
+    this.sendFrame(sendFrame(entry));
     this.emit('outbox', publicView(entry));
   }
 
@@ -580,8 +583,14 @@ function detach(ws: WebSocketLike): void {
 }
 
 function publicView(entry: OutboxEntry): OutboxUpdate {
-  const { timer: _timer, ...rest } = entry;
+  const { timer: _timer, resources: _resources, ...rest } = entry;
   return { ...rest };
+}
+
+/** The `message.send` frame of an outbox entry (the same on every retry). */
+function sendFrame(entry: OutboxEntry): ClientFrame {
+  const frame = { type: 'message.send' as const, thread: entry.thread, body: entry.body, client_id: entry.client_id };
+  return entry.resources ? { ...frame, resources: entry.resources } : frame;
 }
 
 /** The socket URL for this page: same host, ws(s) by the page's scheme. */

@@ -1,12 +1,13 @@
 // Frames of docs/protocol.md as a discriminated union on `type`.
-import type { Appeal, Message, Report, Thread, UserRef } from '../api/types';
+import type { Appeal, Message, Report, ResourceBrief, Suggestion, Thread, UserRef } from '../api/types';
 
 // ---- client → server ----
 // Any frame may carry a `ref` (≤ 64 characters) that an `error` frame caused by it repeats.
 export type ClientFrame = (
   | { type: 'subscribe'; group: string; after_seq?: number }
   | { type: 'unsubscribe'; group: string }
-  | { type: 'message.send'; thread: number; body: string; client_id: string }
+  // `resources`: ids of the composer's attachments (at most 10, docs/resources.md)
+  | { type: 'message.send'; thread: number; body: string; client_id: string; resources?: number[] }
   | { type: 'message.edit'; id: number; body: string }
   | { type: 'message.delete'; id: number }
   | { type: 'reaction.add'; id: number; emoji: string }
@@ -47,7 +48,9 @@ export type MessageEventType =
   | 'message.pinned'
   | 'message.unpinned'
   // automatic moderation: a held message was approved and is now shown to everyone
-  | 'message.approved';
+  | 'message.approved'
+  // its attached resources changed, or a link preview arrived (docs/resources.md)
+  | 'message.resources';
 
 export interface MessageEvent<T extends MessageEventType = MessageEventType> {
   type: T;
@@ -85,7 +88,51 @@ export type SequencedEvent =
   | ThreadCreatedEvent
   | ThreadEvent<'thread.locked'>
   | ThreadEvent<'thread.unlocked'>
-  | SlowModeEvent;
+  | SlowModeEvent
+  | ThreadResourceEvent<'thread.resource_added'>
+  | ThreadResourceEvent<'thread.resource_removed'>
+  | SuggestionDismissedEvent
+  | CollectionChangedEvent;
+
+// ---- resources (docs/resources.md, "Live events")
+
+/** A resource joined or left a thread's sources ("Bronnen"). */
+export interface ThreadResourceEvent<
+  T extends 'thread.resource_added' | 'thread.resource_removed' = 'thread.resource_added' | 'thread.resource_removed',
+> {
+  type: T;
+  group: string;
+  seq: number;
+  thread: number;
+  resource: ResourceBrief;
+  by: UserRef | null;
+}
+
+/** Someone marked a suggestion "Niet relevant": it leaves the thread's suggestions for good. */
+export interface SuggestionDismissedEvent {
+  type: 'thread.suggestion_dismissed';
+  group: string;
+  seq: number;
+  thread: number;
+  resource: number;
+}
+
+/** The group's collection changed: reload it. `item` is the item's id (null for a reorder). */
+export interface CollectionChangedEvent {
+  type: 'collection.changed';
+  group: string;
+  seq: number;
+  action: 'added' | 'updated' | 'removed' | 'reordered';
+  item: number | null;
+}
+
+/** Not sequenced (derived state): the new suggestions of a thread, for its open "Bronnen" panel. */
+export interface ThreadSuggestionsFrame {
+  type: 'thread.suggestions';
+  group: string;
+  thread: number;
+  suggestions: Suggestion[];
+}
 
 /**
  * A frame with a `group` and a `seq` whose type this client does not know (a newer server). It takes
@@ -161,7 +208,12 @@ export type ErrorCode =
   | 'already_reported'
   | 'report_closed'
   | 'blocked_content'
-  | 'appeal_not_allowed';
+  | 'appeal_not_allowed'
+  // resources (docs/resources.md)
+  | 'invalid_url'
+  | 'invalid_isbn'
+  | 'title_required'
+  | 'too_many_resources';
 export interface ErrorFrame {
   type: 'error';
   code: ErrorCode | (string & {});
@@ -248,7 +300,8 @@ export type EphemeralFrame =
   | ModerationSubscribedFrame
   | ReportFrame
   | MessageHeldFrame
-  | AppealCreatedFrame;
+  | AppealCreatedFrame
+  | ThreadSuggestionsFrame;
 
 export type ServerFrame = SequencedEvent | EphemeralFrame;
 /** What `parseFrame` gives: a frame this client knows, or an unknown one that still has its place in a group's sequence. */
@@ -265,10 +318,15 @@ const SEQUENCED: ReadonlySet<string> = new Set([
   'message.pinned',
   'message.unpinned',
   'message.approved',
+  'message.resources',
   'thread.created',
   'thread.locked',
   'thread.unlocked',
   'group.slow_mode',
+  'thread.resource_added',
+  'thread.resource_removed',
+  'thread.suggestion_dismissed',
+  'collection.changed',
 ]);
 
 const EPHEMERAL: ReadonlySet<string> = new Set([
@@ -289,6 +347,7 @@ const EPHEMERAL: ReadonlySet<string> = new Set([
   'report.updated',
   'message.held',
   'appeal.created',
+  'thread.suggestions',
 ]);
 
 /** Has a group sequence number (known or not): goes through the sequencer. */

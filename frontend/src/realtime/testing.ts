@@ -144,6 +144,7 @@ export function makeMessage(over: Partial<Message> = {}): Message {
     client_id: null,
     pinned: false,
     moderation: null,
+    resources: [],
     ...over,
   };
 }

@@ -16,7 +16,7 @@ import {
   reportMessageRest,
   unhideMessageRest,
 } from '../api/endpoints';
-import type { Message, Thread, UserRef } from '../api/types';
+import type { Message, ResourceBrief, Thread, UserRef } from '../api/types';
 import type { ReportCategory } from '../realtime/protocol';
 import { apiErrorText, errorText } from '../i18n/errors';
 import { i18n } from '../i18n/index.svelte';
@@ -38,6 +38,7 @@ export const PERMANENT_SEND_ERRORS: ReadonlySet<string> = new Set([
   'not_found',
   'permission_denied',
   'validation_error',
+  'too_many_resources',
 ]);
 
 /** Whether a failed send may succeed when sent again (rate limits, slow mode, timeouts, lost connection). */
@@ -264,14 +265,17 @@ export class ChatStore {
 
   // ------------------------------------------------------------ actions
 
-  /** Sends a message; it shows at once as pending. Returns false when the body is not sendable. */
-  send(id: number, body: string): boolean {
+  /**
+   * Sends a message with the resources attached in the composer; it shows at once as pending.
+   * Returns false when the body is not sendable.
+   */
+  send(id: number, body: string, resources: ResourceBrief[] = []): boolean {
     const v = this.views.get(id);
     const me = this.deps.me();
     if (!v?.thread || !me) return false;
     if (!body.trim() || body.length > MAX_BODY_CHARS) return false;
-    const entry = this.deps.rt.sendMessage(id, body);
-    v.store.addLocal(entry.client_id, body, me, v.thread.group, new Date().toISOString());
+    const entry = this.deps.rt.sendMessage(id, body, resources.map((r) => r.id));
+    v.store.addLocal(entry.client_id, body, me, v.thread.group, new Date().toISOString(), resources);
     v.sync();
     return true;
   }

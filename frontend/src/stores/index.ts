@@ -4,12 +4,14 @@ import { i18n } from '../i18n/index.svelte';
 import { moderatorRole } from '../lib/moderation';
 import { RealtimeClient, socketUrl } from '../realtime/client';
 import { ChatStore } from './chat.svelte';
+import { CollectionStore } from './collection.svelte';
 import { ConnectionStore } from './connection.svelte';
 import { GroupsStore } from './groups.svelte';
 import { ModerationStore } from './moderation.svelte';
 import { PresenceStore } from './presence.svelte';
 import { QueueStore } from './queue.svelte';
 import { SessionStore } from './session.svelte';
+import { SourcesStore } from './sources.svelte';
 import { ThreadsStore } from './threads.svelte';
 
 setLanguageSource(() => i18n.lang);
@@ -30,6 +32,11 @@ export const moderation = new ModerationStore({
 /** The moderation panel's queue of one library (librarians and staff). */
 export const queue = new QueueStore(rt);
 
+/** The "Bronnen" panels of open threads: their sources and the catalogue's suggestions (it follows their live events itself). */
+export const sources = new SourcesStore(rt);
+/** The theme collection of the group whose collection page is open (reloads on `collection.changed`). */
+export const collection = new CollectionStore(rt);
+
 export const session = new SessionStore({
   signedIn() {
     groups.live = true;
@@ -45,6 +52,8 @@ export const session = new SessionStore({
     presence.clear();
     moderation.clear();
     queue.close();
+    sources.clear();
+    collection.close();
     void groups.load();
   },
 });
@@ -87,6 +96,7 @@ for (const type of [
   'message.pinned',
   'message.unpinned',
   'message.approved',
+  'message.resources',
 ] as const) {
   rt.on(type, (ev) => chat.onMessageEvent(ev));
 }

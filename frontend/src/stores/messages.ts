@@ -1,4 +1,4 @@
-import type { Message, UserRef } from '../api/types';
+import type { Message, ResourceBrief, UserRef } from '../api/types';
 import type { SendError, SendState } from '../realtime/client';
 
 /** A message as shown: server data plus the local send state of our own messages. */
@@ -63,8 +63,15 @@ export class MessageStore {
     return min;
   }
 
-  /** Adds the local echo of a message we are sending. */
-  addLocal(clientId: string, body: string, author: UserRef, group: string, createdAt: string): ChatMessage {
+  /** Adds the local echo of a message we are sending (with the resources attached in the composer). */
+  addLocal(
+    clientId: string,
+    body: string,
+    author: UserRef,
+    group: string,
+    createdAt: string,
+    resources: ResourceBrief[] = [],
+  ): ChatMessage {
     const existing = this.getByClientId(clientId);
     if (existing) return existing;
     const echo: ChatMessage = {
@@ -82,6 +89,7 @@ export class MessageStore {
       client_id: clientId,
       pinned: false,
       moderation: null,
+      resources,
       state: 'pending',
       localOrder: ++this.localCounter,
     };
@@ -113,8 +121,8 @@ export class MessageStore {
   }
 
   /**
-   * Applies a live event (created, edited, deleted, reaction.changed and the moderation events
-   * hidden, unhidden, removed, pinned, unpinned all carry the whole message).
+   * Applies a live event (created, edited, deleted, reaction.changed, resources and the moderation
+   * events hidden, unhidden, removed, pinned, unpinned all carry the whole message).
    * `eventSeq` is the group seq of the change; an older change than the one applied is ignored.
    */
   applyEvent(message: Message, eventSeq: number): void {
