@@ -48,10 +48,14 @@ class SruMarcXmlAdapter:
         return fetch_bytes(url, accept="application/xml, text/xml")
 
     def lookup_isbn(self, isbn13: str) -> dict[str, Any] | None:
-        from .catalogue.parsers import CatalogueRecord, parse_catalogue
+        from .catalogue.parsers import CatalogueFileError, CatalogueRecord, parse_catalogue
 
         body = self.fetch(self.request_url(isbn13))
-        for item in parse_catalogue(io.BytesIO(body), "marcxml", require_record_id=False):
+        try:
+            records = list(parse_catalogue(io.BytesIO(body), "marcxml", require_record_id=False))
+        except CatalogueFileError:  # zero records: the catalogue does not know this ISBN
+            return None
+        for item in records:
             if isinstance(item, CatalogueRecord):
                 return {
                     "title": item.title,
