@@ -66,4 +66,12 @@ def catalogue_import_execute(*, import_id: int) -> CatalogueImport | None:
         )
     CatalogueImport.objects.filter(pk=import_id).update(data=None)
     job.refresh_from_db()
+    covers_enqueue(library_id=job.library_id)
     return job
+
+
+def covers_enqueue(*, library_id: int) -> None:
+    """Fetch the imported records' covers in the background (the worker, never the request)."""
+    from .tasks import catalogue_covers
+
+    transaction.on_commit(lambda: catalogue_covers.enqueue(library_id))

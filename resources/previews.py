@@ -45,6 +45,25 @@ def _store_image(resource: Resource) -> None:
     )
 
 
+COVER_BATCH = 500
+
+
+def catalogue_covers_fetch(*, library_id: int, limit: int = COVER_BATCH) -> int:
+    """Fetch the covers of a library's catalogue records that name an image and have none yet
+    (after an import), under the same rules as link previews. Returns how many were tried; a
+    refused cover is not tried again until the record's image URL changes."""
+    candidates = list(
+        Resource.objects.filter(library_id=library_id, source=Source.CATALOGUE)
+        .exclude(image_url="")
+        .filter(image__isnull=True, previewed_at__isnull=True)
+        .order_by("pk")[:limit]
+    )
+    for resource in candidates:
+        _store_image(resource)
+        Resource.objects.filter(pk=resource.pk).update(previewed_at=timezone.now())
+    return len(candidates)
+
+
 def resource_preview_refresh(*, resource_id: int, message_id: int | None = None) -> Resource | None:
     """Fetch the preview of a link resource (unless another task just did) and tell the message's
     clients. A failed preview leaves a plain link: status `failed` with the reason's code."""

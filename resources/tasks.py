@@ -25,3 +25,12 @@ def catalogue_import_process(import_id: int) -> None:
     from .imports import catalogue_import_execute
 
     catalogue_import_execute(import_id=import_id)
+
+
+@task()
+def catalogue_covers(library_id: int) -> None:
+    from .previews import COVER_BATCH, catalogue_covers_fetch
+
+    # Large catalogues: one batch per task, the next one queued after it.
+    if catalogue_covers_fetch(library_id=library_id) == COVER_BATCH:
+        catalogue_covers.enqueue(library_id)

@@ -123,3 +123,37 @@ def test_editing_a_message_updates_its_links(member, public_thread, django_captu
     ]
     assert Message.objects.get(pk=message.pk).body.startswith("Alleen")
     assert Resource.objects.get(url="https://example.org/een").preview_status == PreviewStatus.PENDING
+
+
+def test_imported_covers_are_fetched_by_the_worker_and_served_from_our_origin(
+    library, librarian, preview_server, run_worker
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from rest_framework.test import APIClient
+
+    csv = (
+        "record_id,title,image_url\n"
+        f"C-1,Zon op je dak,{preview_server.url}/zon.png\n"
+        "C-2,Intern,http://10.0.0.1/cover.png\n"
+        "C-3,Zonder omslag,\n"
+    ).encode()
+    client = APIClient()
+    client.force_authenticate(librarian)
+    response = client.post(
+        f"/api/v1/libraries/{library.slug}/catalogue/imports/",
+        {"file": SimpleUploadedFile("catalogus.csv", csv, content_type="text/csv")},
+        format="multipart",
+    )
+    assert response.status_code == 202, response.content
+    assert response.json()["status"] == "pending"
+    run_worker()  # the import, then the covers it queued
+    job = client.get(f"/api/v1/libraries/{library.slug}/catalogue/imports/{response.json()['id']}/").json()
+    assert (job["status"], job["created"], job["rejected"]) == ("done", 3, 0)
+    found = {r.record_id: r for r in Resource.objects.filter(library=library)}
+    assert ResourceImage.objects.get(resource=found["C-1"]).data.startswith(b"\x89PNG")
+    assert not ResourceImage.objects.filter(resource__in=[found["C-2"], found["C-3"]]).exists()
+    card = client.get(f"/api/v1/resources/{found['C-1'].pk}/").json()
+    assert card["image"] == f"/api/v1/resources/{found['C-1'].pk}/image/"
+    image = client.get(card["image"])
+    assert image.status_code == 200 and image["Content-Type"] == "image/png"
+    assert preview_server.requests == ["/zon.png"]

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from groups.models import Library
 from resources.catalogue.importer import ImportReport, catalogue_import_create, catalogue_import_run
 from resources.catalogue.parsers import FORMATS, detect_format
+from resources.imports import covers_enqueue
 from resources.models import CatalogueImport
 
 SHOWN_ERRORS = 20
@@ -46,6 +47,7 @@ class Command(BaseCommand):
                 progress=self._progress,
             )
         self._print_report(job, report)
+        covers_enqueue(library_id=library.pk)  # the worker fetches the records' covers
         if job.status == CatalogueImport.Status.FAILED:
             raise CommandError(job.failure)
 
