@@ -62,3 +62,30 @@ async def test_a_catalogue_book_is_sent_with_the_message(
     created = next(f for f in frames if f["type"] == "message.created")
     assert {f["type"] for f in frames} == {"ack", "message.created"}
     assert [r["title"] for r in created["message"]["resources"]] == ["Het zonnepaneel"]
+
+
+async def test_a_closed_groups_resource_events_reach_only_its_members(
+    connect, public_group, closed_group, member, outsider, librarian, library
+):
+    from chat import services as chat_services
+    from resources import services
+
+    def setup():
+        thread = chat_services.thread_create(actor=librarian, group=closed_group, title="Intern")
+        book = Resource.objects.create(
+            title="Geheim", library=library, record_id="G1", source=Source.CATALOGUE
+        )
+        return thread, book
+
+    thread, book = await database_sync_to_async(setup)()
+    _ok, inside = await connect(member)
+    _ok, outside = await connect(outsider)
+    await inside.subscribe(closed_group)
+    await outside.subscribe(public_group)
+    await outside.send("subscribe", group=closed_group.slug)
+    assert (await outside.expect("error"))["code"] == "not_found"
+
+    await database_sync_to_async(services.thread_resource_add)(actor=librarian, thread=thread, resource=book)
+    added = await inside.expect("thread.resource_added")
+    assert added["resource"]["title"] == "Geheim" and added["thread"] == thread.pk
+    await outside.ping()  # nothing of the closed group arrived before the pong
