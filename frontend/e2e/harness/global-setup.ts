@@ -9,6 +9,8 @@
  * - E2E_DATABASE_URL  postgres://… — this database is DROPPED and re-created on every run
  * - E2E_REDIS_URL     redis://…/<db> — this Redis db is flushed on every run
  * - E2E_PYTHON        absolute path to the project's .venv/bin/python
+ * Runs in parallel need a database and a Redis db of their own; the Redis key prefixes (channel
+ * layer, presence, cache) are derived from the database name.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
@@ -122,6 +124,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     throw new Error('frontend/dist/index.html is missing: build the frontend first (`npm run build`, or `make test-e2e`).');
   }
 
+  // Redis names follow the database, so parallel runs keep their channel groups, presence and cache
+  // keys apart (each still needs a Redis db of its own: it is flushed).
+  const redisPrefix = `kce2e_${dbName.replace(/[^A-Za-z0-9_]/g, '_')}`;
+
   // The one loopback port the preview fetcher may reach (a test-only setting; empty in real deployments).
   const preview = await startPreviewServer();
 
@@ -133,8 +139,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     REDIS_URL: redisUrl,
     DJANGO_DEBUG: '1',
     DJANGO_SETTINGS_MODULE: 'backend.settings',
-    KENNISCLOUD_CHANNEL_PREFIX: 'kce2e',
-    KENNISCLOUD_CACHE_PREFIX: 'kce2e',
+    KENNISCLOUD_CHANNEL_PREFIX: redisPrefix,
+    KENNISCLOUD_CACHE_PREFIX: redisPrefix,
     KENNISCLOUD_DISABLE_AUTH_RATE_LIMITS: '1',
     KENNISCLOUD_PREVIEW_TEST_LOOPBACK_PORTS: String(preview.port),
     KENNISCLOUD_SUGGESTION_DEBOUNCE_SECONDS: '1',

@@ -89,7 +89,7 @@ export type SequencedEvent =
   | ThreadEvent<'thread.locked'>
   | ThreadEvent<'thread.unlocked'>
   | SlowModeEvent
-  | ThreadResourceEvent<'thread.resource_added'>
+  | ThreadResourceAddedEvent
   | ThreadResourceEvent<'thread.resource_removed'>
   | SuggestionDismissedEvent
   | CollectionChangedEvent;
@@ -106,6 +106,17 @@ export interface ThreadResourceEvent<
   thread: number;
   resource: ResourceBrief;
   by: UserRef | null;
+}
+
+/**
+ * `thread.resource_added` carries the whole entry as `GET threads/{id}/resources/` lists it. The entry's
+ * fields are optional: events stored by an older server (a catch-up may replay them) have only the above.
+ */
+export interface ThreadResourceAddedEvent extends ThreadResourceEvent<'thread.resource_added'> {
+  added_at?: string;
+  via?: 'thread';
+  message?: null;
+  from_suggestion?: boolean;
 }
 
 /** Someone marked a suggestion "Niet relevant": it leaves the thread's suggestions for good. */

@@ -26,6 +26,13 @@ import { MessageStore, type ChatMessage } from './messages';
 
 export const MAX_BODY_CHARS = 10_000;
 
+/** What a refused send hands back to the composer; a new `n` applies it again. */
+export interface ComposerRestore {
+  body: string;
+  resources: ResourceBrief[];
+  n: number;
+}
+
 /** Codes of a refused send that a retry cannot fix: the user edits or discards the message instead. */
 export const PERMANENT_SEND_ERRORS: ReadonlySet<string> = new Set([
   'blocked_content',
@@ -84,8 +91,8 @@ export class ThreadView {
   actionInfo = $state<Record<number, string>>({});
   /** The text of an edit the server refused, by message id: the editor opens again with it. */
   failedEdits = $state<Record<number, string>>({});
-  /** Text to put back into the composer (a refused send the user edits); `n` tells repeats apart. */
-  composerRestore = $state<{ body: string; n: number } | null>(null);
+  /** Text and attachments to put back into the composer (a refused send the user edits); `n` tells repeats apart. */
+  composerRestore = $state<ComposerRestore | null>(null);
   /** Cached data may have missed changes while the group was not followed. */
   stale = false;
   readSeq = 0;
@@ -294,15 +301,16 @@ export class ChatStore {
   }
 
   /**
-   * A send refused for good: its text goes back into the composer and the failed echo is dropped.
+   * A send refused for good: its text and the resources attached to it go back into the composer
+   * and the failed echo is dropped.
    */
   editFailed(id: number, clientId: string): void {
     const v = this.views.get(id);
     const local = v?.messages.find((m) => m.client_id === clientId && m.state === 'failed');
     if (!v || !local) return;
-    const body = local.body;
+    const { body, resources } = local;
     this.discard(id, clientId);
-    v.composerRestore = { body, n: (v.composerRestore?.n ?? 0) + 1 };
+    v.composerRestore = { body, resources, n: (v.composerRestore?.n ?? 0) + 1 };
   }
 
   async edit(id: number, messageId: number, body: string): Promise<boolean> {

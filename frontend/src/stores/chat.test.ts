@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../api/client';
 import { created, fakeClient, FakeSocket } from '../realtime/testing';
 import { ChatStore } from './chat.svelte';
+import { brief } from './sources.fixtures';
 
 vi.mock('../api/endpoints', async (original) => ({
   ...(await original<typeof import('../api/endpoints')>()),
@@ -77,7 +78,20 @@ describe('ChatStore with the realtime client', () => {
     expect(view.messages[0]).toMatchObject({ state: 'failed', error: { code: 'blocked_content' } });
     chat.editFailed(12, 'cid-1');
     expect(view.messages).toHaveLength(0);
-    expect(view.composerRestore).toEqual({ body: 'Verboden woord', n: 1 });
+    expect(view.composerRestore).toEqual({ body: 'Verboden woord', resources: [], n: 1 });
+    expect(rt.pending()).toEqual([]);
+  });
+
+  it('puts the resources attached to a refused send back into the composer with its text', () => {
+    const { rt, chat, view, ws } = setup();
+    const book = brief(5);
+    const site = brief(6, { kind: 'website', url: 'https://example.org/zon', source: 'preview' });
+    chat.send(12, 'Lees dit', [book, site]);
+    expect(ws.framesOfType('message.send')[0]).toMatchObject({ client_id: 'cid-1', resources: [5, 6] });
+    ws.receive({ type: 'error', code: 'thread_locked', detail: 'Gesloten.', client_id: 'cid-1' });
+    chat.editFailed(12, 'cid-1');
+    expect(view.messages).toHaveLength(0);
+    expect(view.composerRestore).toEqual({ body: 'Lees dit', resources: [book, site], n: 1 });
     expect(rt.pending()).toEqual([]);
   });
 

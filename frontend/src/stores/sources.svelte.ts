@@ -7,6 +7,7 @@ import type { RealtimeClient } from '../realtime/client';
 import type {
   MessageEvent,
   SuggestionDismissedEvent,
+  ThreadResourceAddedEvent,
   ThreadResourceEvent,
   ThreadSuggestionsFrame,
 } from '../realtime/protocol';
@@ -184,25 +185,36 @@ export class SourcesStore {
 
   // ------------------------------------------------------------ live events
 
-  onResourceAdded(ev: ThreadResourceEvent<'thread.resource_added'>): void {
+  onResourceAdded(ev: ThreadResourceAddedEvent): void {
     const v = this.active(ev.thread);
     if (!v) return;
     const existing = v.sources.find((s) => s.resource.id === ev.resource.id);
     const suggested = v.suggestions.some((s) => s.resource.id === ev.resource.id);
     v.suggestions = v.suggestions.filter((s) => s.resource.id !== ev.resource.id);
     if (existing?.via === 'thread') {
-      // Our own add's answer came first (with the server's time): keep it, with the newest data.
-      v.sources = v.sources.map((s) => (s === existing ? { ...s, resource: ev.resource } : s));
+      // Our own add's answer came first: keep it in its place, with the newest data.
+      v.sources = v.sources.map((s) =>
+        s === existing
+          ? {
+              ...s,
+              resource: ev.resource,
+              added_at: ev.added_at ?? s.added_at,
+              from_suggestion: ev.from_suggestion ?? s.from_suggestion,
+            }
+          : s,
+      );
       return;
     }
-    // The event has no time of its own: it happened just now. A thread source outranks a message's.
+    // The event carries the entry. One stored by an older server has no time or origin of its own:
+    // then it happened just now, and came from the suggestions if it was one. A thread source
+    // outranks a message's.
     const entry: ThreadSource = {
       resource: ev.resource,
       added_by: ev.by,
-      added_at: new Date(this.timers.now()).toISOString(),
+      added_at: ev.added_at ?? new Date(this.timers.now()).toISOString(),
       via: 'thread',
       message: null,
-      from_suggestion: suggested,
+      from_suggestion: ev.from_suggestion ?? suggested,
     };
     v.sources = [entry, ...v.sources.filter((s) => s.resource.id !== ev.resource.id)];
     v.status = v.status === 'error' ? 'error' : 'loaded';

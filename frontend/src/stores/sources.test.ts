@@ -32,6 +32,23 @@ async function setup(a = api()) {
 
 const ids = (list: { resource: { id: number } }[]) => list.map((s) => s.resource.id);
 
+/** A `thread.resource_added` as the server sends it: the whole sources entry. */
+function added(seq: number, thread: number, resource: number, over: Record<string, unknown> = {}) {
+  return {
+    type: 'thread.resource_added',
+    group: G,
+    seq,
+    thread,
+    resource: brief(resource),
+    by: anouk,
+    added_at: '2026-11-25T16:00:00Z',
+    via: 'thread',
+    message: null,
+    from_suggestion: true,
+    ...over,
+  };
+}
+
 describe('SourcesStore', () => {
   it('loads the sources and the suggestions of a thread', async () => {
     const { view, a } = await setup();
@@ -42,10 +59,17 @@ describe('SourcesStore', () => {
 
   it('applies the live events of the open thread (through the sequencer), and ignores other threads', async () => {
     const { ws, view } = await setup();
-    // A suggestion someone else added: it moves into the sources, at the top.
-    ws.receive({ type: 'thread.resource_added', group: G, seq: 41, thread: 12, resource: brief(2), by: anouk });
+    // A suggestion someone else added: it moves into the sources, at the top, as the event describes it.
+    ws.receive(added(41, 12, 2));
     expect(ids(view.sources)).toEqual([2, 1]);
-    expect(view.sources[0]).toMatchObject({ via: 'thread', added_by: anouk, from_suggestion: true });
+    expect(view.sources[0]).toEqual({
+      resource: brief(2),
+      added_by: anouk,
+      added_at: '2026-11-25T16:00:00Z',
+      via: 'thread',
+      message: null,
+      from_suggestion: true,
+    });
     expect(ids(view.suggestions)).toEqual([3]);
     // Dismissed by someone else.
     ws.receive({ type: 'thread.suggestion_dismissed', group: G, seq: 42, thread: 12, resource: 3 });
@@ -55,7 +79,7 @@ describe('SourcesStore', () => {
     expect(ids(view.suggestions)).toEqual([4]);
     // Another thread's events change nothing here.
     ws.receive({ type: 'thread.suggestions', group: G, thread: 99, suggestions: [suggestion(8)] });
-    ws.receive({ type: 'thread.resource_added', group: G, seq: 43, thread: 99, resource: brief(9), by: anouk });
+    ws.receive(added(43, 99, 9));
     expect(ids(view.suggestions)).toEqual([4]);
     expect(ids(view.sources)).toEqual([2, 1]);
     // Removed: it leaves the list.
@@ -67,7 +91,7 @@ describe('SourcesStore', () => {
     const { ws, view } = await setup();
     ws.receive({ type: 'thread.suggestion_dismissed', group: G, seq: 42, thread: 12, resource: 3 });
     expect(ids(view.suggestions)).toEqual([2, 3]);
-    ws.receive({ type: 'thread.resource_added', group: G, seq: 41, thread: 12, resource: brief(2), by: anouk });
+    ws.receive(added(41, 12, 2));
     expect(ids(view.suggestions)).toEqual([]);
     expect(ids(view.sources)).toEqual([2, 1]);
   });
@@ -81,9 +105,35 @@ describe('SourcesStore', () => {
     expect(view.busy[2]).toBeUndefined();
     expect(ids(view.sources)).toEqual([2, 1]);
     expect(ids(view.suggestions)).toEqual([3]);
-    ws.receive({ type: 'thread.resource_added', group: G, seq: 41, thread: 12, resource: brief(2, { title: 'Nieuw' }), by: anouk });
+    ws.receive(added(41, 12, 2, { resource: brief(2, { title: 'Nieuw' }), added_at: '2026-11-25T15:00:00Z' }));
     expect(ids(view.sources)).toEqual([2, 1]);
-    expect(view.sources[0]).toMatchObject({ added_at: '2026-11-25T15:00:00Z', resource: { title: 'Nieuw' } });
+    expect(view.sources[0]).toMatchObject({ added_at: '2026-11-25T15:00:00Z', from_suggestion: true, resource: { title: 'Nieuw' } });
+  });
+
+  it('takes the time and the origin from the event, not from the clock and the suggestions shown', async () => {
+    const { ws, timers, view } = await setup();
+    timers.advance(5_000);
+    // Added from the suggestions of someone whose list had it, though this panel's did not.
+    ws.receive(added(41, 12, 5, { added_at: '2026-11-25T16:05:00Z', from_suggestion: true }));
+    // Attached by hand while this panel showed it as a suggestion.
+    ws.receive(added(42, 12, 2, { added_at: '2026-11-25T16:06:00Z', from_suggestion: false }));
+    expect(ids(view.sources)).toEqual([2, 5, 1]);
+    expect(view.sources.map((s) => [s.added_at, s.from_suggestion])).toEqual([
+      ['2026-11-25T16:06:00Z', false],
+      ['2026-11-25T16:05:00Z', true],
+      ['2026-11-25T14:00:00Z', false],
+    ]);
+    expect(ids(view.suggestions)).toEqual([3]);
+  });
+
+  it('an event of an older server without the entry: added just now, from the suggestions if it was one', async () => {
+    const { ws, timers, view } = await setup();
+    timers.advance(5_000);
+    ws.receive({ type: 'thread.resource_added', group: G, seq: 41, thread: 12, resource: brief(2), by: anouk });
+    ws.receive({ type: 'thread.resource_added', group: G, seq: 42, thread: 12, resource: brief(6), by: null });
+    expect(ids(view.sources)).toEqual([6, 2, 1]);
+    expect(view.sources[0]).toMatchObject({ added_by: null, added_at: '1970-01-01T00:00:05.000Z', via: 'thread', message: null, from_suggestion: false });
+    expect(view.sources[1]).toMatchObject({ added_by: anouk, added_at: '1970-01-01T00:00:05.000Z', from_suggestion: true });
   });
 
   it('dismisses a suggestion', async () => {

@@ -1,5 +1,8 @@
 import { flushSync, mount, unmount } from 'svelte';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ResourceBrief } from '../../api/types';
+import type { ComposerRestore } from '../../stores/chat.svelte';
+import { brief } from '../../stores/sources.fixtures';
 import Composer from './Composer.svelte';
 
 const mounted: Record<string, unknown>[] = [];
@@ -11,23 +14,24 @@ afterEach(() => {
 function render(props: {
   blocked?: string | null;
   notes?: { text: string; testid: string }[];
-  restore?: { body: string; n: number } | null;
+  restore?: ComposerRestore | null;
   onRestored?: () => void;
+  group?: string;
 }) {
   const target = document.createElement('div');
   document.body.append(target);
   const sent: string[] = [];
-  mounted.push(
-    mount(Composer, {
-      target,
-      props: { threadId: 12, title: 'Zonnepanelen', onSend: (b: string) => (sent.push(b), true), onTyping: () => {}, ...props },
-    }),
-  );
+  const sentResources: number[][] = [];
+  const onSend = (b: string, resources: ResourceBrief[]) => (sent.push(b), sentResources.push(resources.map((r) => r.id)), true);
+  mounted.push(mount(Composer, { target, props: { threadId: 12, title: 'Zonnepanelen', onSend, onTyping: () => {}, ...props } }));
   flushSync();
   const box = target.querySelector<HTMLTextAreaElement>('[data-testid="composer"]')!;
   const button = target.querySelector<HTMLButtonElement>('[data-testid="send-button"]')!;
-  return { target, box, button, sent };
+  return { target, box, button, sent, sentResources };
 }
+
+const chips = (target: HTMLElement) =>
+  [...target.querySelectorAll<HTMLElement>('[data-testid="attachment-chip"]')].map((c) => Number(c.dataset.resourceId));
 
 describe('Composer', () => {
   it('is disabled with its reason when the thread is locked', () => {
@@ -49,8 +53,35 @@ describe('Composer', () => {
 
   it('puts a refused text back into the box, once, and says so', () => {
     let restored = 0;
-    const { box } = render({ restore: { body: 'Mijn tekst', n: 1 }, onRestored: () => (restored += 1) });
+    const { box } = render({ restore: { body: 'Mijn tekst', resources: [], n: 1 }, onRestored: () => (restored += 1) });
     expect(box.value).toBe('Mijn tekst');
     expect(restored).toBe(1);
+  });
+
+  it('puts the refused message’s resources back as chips, and sends them again', () => {
+    const resources = [brief(5), brief(6, { kind: 'website', title: 'Zon op het dak', url: 'https://example.org/zon' })];
+    const { target, box, button, sent, sentResources } = render({ group: 'energie-klimaat', restore: { body: 'Lees dit', resources, n: 1 } });
+    expect(box.value).toBe('Lees dit');
+    expect(chips(target)).toEqual([5, 6]);
+    expect(target.querySelector('[data-testid="attachment-chip"]')?.textContent).toContain('Titel 5');
+    button.click();
+    flushSync();
+    expect(sent).toEqual(['Lees dit']);
+    expect(sentResources).toEqual([[5, 6]]);
+    expect(chips(target)).toEqual([]);
+  });
+
+  it('does not send more resources than a message may carry', () => {
+    const resources = Array.from({ length: 11 }, (_, i) => brief(i + 1));
+    const { target, button, sent } = render({ group: 'energie-klimaat', restore: { body: 'Veel', resources, n: 1 } });
+    expect(chips(target)).toHaveLength(11);
+    expect(button.disabled).toBe(true);
+    expect(target.textContent).toContain('Je kunt maximaal 10 bronnen aan een bericht toevoegen.');
+    target.querySelector<HTMLButtonElement>('[data-testid="attachment-remove"]')!.click();
+    flushSync();
+    expect(button.disabled).toBe(false);
+    button.click();
+    flushSync();
+    expect(sent).toEqual(['Veel']);
   });
 });
