@@ -26,7 +26,7 @@ from django.utils.translation import gettext
 
 from accounts.models import User
 from groups.models import Library
-from resources.models import CatalogueImport, Resource, Source
+from resources.models import CatalogueImport, Resource, ResourceImage, Source
 
 from .parsers import CatalogueFileError, CatalogueRecord, RecordError, parse_catalogue
 
@@ -51,6 +51,7 @@ CATALOGUE_FIELDS = (
 )
 COMPARED_FIELDS = ("source", *CATALOGUE_FIELDS)
 ISBN_AT = 1 + COMPARED_FIELDS.index("isbn13")  # in a row read as (pk, *COMPARED_FIELDS)
+IMAGE_AT = 1 + COMPARED_FIELDS.index("image_url")
 TAKEOVER_FIELDS = ("library", "record_id", *COMPARED_FIELDS)
 
 
@@ -221,6 +222,7 @@ def _apply(library_id: int, records: list[CatalogueRecord]) -> tuple[int, int, i
     claimed: set[str] = set()
     to_create: list[Resource] = []
     to_update: list[Resource] = []
+    new_cover: list[int] = []  # rows whose image URL changed: fetch the cover again
     taken_over: list[Resource] = []
     unchanged = 0
     for record in records:
@@ -257,12 +259,17 @@ def _apply(library_id: int, records: list[CatalogueRecord]) -> tuple[int, int, i
             )
         elif current[1:] != (Source.CATALOGUE, *(values[name] for name in CATALOGUE_FIELDS)):
             to_update.append(Resource(pk=pk, source=Source.CATALOGUE, updated_at=now, **values))
+            if current[IMAGE_AT] != values["image_url"]:
+                new_cover.append(pk)
         else:
             unchanged += 1
     # No row takes an ISBN that another row gives up in the same batch (an ISBN held in the database
     # is never taken, except by a takeover of its own row), so the order of these writes is free.
     if to_update:
         Resource.objects.bulk_update(to_update, [*COMPARED_FIELDS, "updated_at"], batch_size=500)
+    if new_cover:
+        ResourceImage.objects.filter(resource_id__in=new_cover).delete()
+        Resource.objects.filter(pk__in=new_cover).update(previewed_at=None)
     if taken_over:
         Resource.objects.bulk_update(taken_over, [*TAKEOVER_FIELDS, "updated_at"], batch_size=500)
     if to_create:

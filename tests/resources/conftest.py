@@ -67,9 +67,9 @@ def preview_server(settings) -> Iterator[PreviewServer]:
             path = self.path.split("?", 1)[0]
             if path in routes:
                 body, content_type = routes[path]
-            elif self.path == "/zon.png":
+            elif path == "/zon.png":
                 body, content_type = PNG, "image/png"
-            elif self.path.startswith("/artikel"):
+            elif path.startswith("/artikel"):
                 body, content_type = ARTICLE, "text/html; charset=utf-8"
             else:
                 self.send_error(404)

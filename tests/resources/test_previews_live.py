@@ -157,3 +157,24 @@ def test_imported_covers_are_fetched_by_the_worker_and_served_from_our_origin(
     image = client.get(card["image"])
     assert image.status_code == 200 and image["Content-Type"] == "image/png"
     assert preview_server.requests == ["/zon.png"]
+
+
+def test_a_changed_cover_url_is_fetched_again(library, preview_server, run_worker):
+    import io
+
+    from resources.catalogue.importer import catalogue_import_create, catalogue_import_run
+    from resources.imports import covers_enqueue
+
+    def load(image: str) -> None:
+        job = catalogue_import_create(library=library, fmt="csv", filename="c.csv")
+        catalogue_import_run(
+            catalogue_import=job, stream=io.BytesIO(f"record_id,title,image_url\nC-1,Zon,{image}\n".encode())
+        )
+        covers_enqueue(library_id=library.pk)
+        run_worker()
+
+    load(f"{preview_server.url}/zon.png?v=1")
+    load(f"{preview_server.url}/zon.png?v=1")  # unchanged: not fetched again
+    load(f"{preview_server.url}/zon.png?v=2")
+    assert preview_server.requests == ["/zon.png?v=1", "/zon.png?v=2"]
+    assert ResourceImage.objects.filter(resource__record_id="C-1").count() == 1
