@@ -67,11 +67,16 @@ run: install frontend demo
 	@echo ""
 	@echo "KennisCloud runs on http://$(HOST):$(PORT)  (Ctrl+C stops it)"
 	@echo "Database: $${DATABASE_URL:-SQLite var/db.sqlite3}   Channel layer: $${REDIS_URL:-in-memory}"
-	@# The background task worker (link previews, suggestions, catalogue imports) runs next to the
-	@# server and stops with it.
-	@$(PY) manage.py db_worker --interval 0.5 --no-reload -v0 & worker=$$!; \
+	@# Background tasks (link previews, suggestions, catalogue imports): with Redis a db_worker process
+	@# next to the server, stopped with it; without, inside the server (the in-memory channel layer
+	@# reaches no other process).
+	@if [ -n "$${REDIS_URL:-}" ]; then \
+	  $(PY) manage.py db_worker --interval 0.5 --no-reload -v0 & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
-	  $(VENV)/bin/daphne -b $(HOST) -p $(PORT) backend.asgi:application
+	  $(VENV)/bin/daphne -b $(HOST) -p $(PORT) backend.asgi:application; \
+	else \
+	  KENNISCLOUD_INPROCESS_WORKER=1 $(VENV)/bin/daphne -b $(HOST) -p $(PORT) backend.asgi:application; \
+	fi
 
 # --- tests --------------------------------------------------------------------------------------
 test-services:

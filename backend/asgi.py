@@ -13,13 +13,18 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import path  # noqa: E402
 
 from accounts.ws import BearerTokenAuthMiddleware, OriginCheck  # noqa: E402
+from backend.inprocess_worker import StartWorker  # noqa: E402
 from chat.consumers import LiveConsumer  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        "websocket": OriginCheck(
-            AuthMiddlewareStack(BearerTokenAuthMiddleware(URLRouter([path("ws/", LiveConsumer.as_asgi())])))
-        ),
-    }
+application = StartWorker(
+    ProtocolTypeRouter(
+        {
+            "http": django_asgi_app,
+            "websocket": OriginCheck(
+                AuthMiddlewareStack(
+                    BearerTokenAuthMiddleware(URLRouter([path("ws/", LiveConsumer.as_asgi())]))
+                )
+            ),
+        }
+    )
 )

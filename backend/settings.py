@@ -303,6 +303,10 @@ KENNISCLOUD = {
     # TEST ONLY: loopback ports the preview fetcher may connect to (the test suites' own local
     # HTTP servers). Empty in every real deployment: loopback is always refused then.
     "PREVIEW_TEST_LOOPBACK_PORTS": [int(p) for p in env_list("KENNISCLOUD_PREVIEW_TEST_LOOPBACK_PORTS", [])],
+    # Run background tasks inside the server process (the zero-configuration `make run`, where the
+    # in-memory channel layer cannot reach another process). With Redis run `manage.py db_worker`.
+    "INPROCESS_WORKER": env_bool("KENNISCLOUD_INPROCESS_WORKER", False),
+    "INPROCESS_WORKER_INTERVAL": float(os.environ.get("KENNISCLOUD_INPROCESS_WORKER_INTERVAL", "0.5")),
     # Collection suggestions: how long a conversation must be quiet before they are recomputed.
     "SUGGESTION_DEBOUNCE_SECONDS": env_int("KENNISCLOUD_SUGGESTION_DEBOUNCE_SECONDS", 10),
     "SUGGESTION_LIMIT": env_int("KENNISCLOUD_SUGGESTION_LIMIT", 8),

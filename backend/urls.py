@@ -37,9 +37,7 @@ def resource_page(request: HttpRequest, resource_id: int) -> HttpResponse:
         resource = access_resource(user=request.user, resource_id=resource_id)
     except NotFound:
         return spa(request)
-    data = json.dumps(
-        resource_jsonld(resource, page_url=request.build_absolute_uri()), ensure_ascii=False
-    )
+    data = json.dumps(resource_jsonld(resource, page_url=request.build_absolute_uri()), ensure_ascii=False)
     # "<" escaped: the text can never close the element or open a comment.
     data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return spa(request, head=f'<script type="application/ld+json">{data}</script>')

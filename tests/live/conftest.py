@@ -30,6 +30,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from accounts.models import User
 from accounts.services import api_token_create
 from tests.conftest import PASSWORD
+from tests.resources.conftest import preview_server  # noqa: F401 - a fixture for test_zero_config
 
 REPO = Path(__file__).resolve().parents[2]
 DAPHNE = Path(sys.executable).with_name("daphne")
