@@ -41,7 +41,12 @@ def catalogue_import_start(
     if fmt not in FORMATS:
         raise CatalogueFileInvalid(MSG_UNKNOWN_FORMAT)
     job = CatalogueImport.objects.create(
-        library=library, created_by=actor, format=fmt, filename=filename[:255], data=data
+        library=library,
+        created_by=actor,
+        format=fmt,
+        filename=filename[:255],
+        data=data,
+        size_bytes=len(data),
     )
     from .tasks import catalogue_import_process
 

@@ -212,6 +212,9 @@ class CatalogueImport(models.Model):
     data = models.BinaryField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     processed = models.PositiveIntegerField(default=0)  # records read so far
+    # The file's size and how much of it the importer has read, for a progress bar (0: unknown).
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    read_bytes = models.PositiveBigIntegerField(default=0)
     created = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)

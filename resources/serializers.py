@@ -140,6 +140,8 @@ class CatalogueImportOut(serializers.Serializer):
     updated = serializers.IntegerField()
     unchanged = serializers.IntegerField()
     rejected = serializers.IntegerField()
+    size_bytes = serializers.IntegerField(help_text="the file's size; 0 when unknown")
+    read_bytes = serializers.IntegerField(help_text="how much of the file was read so far")
     errors = serializers.ListField(child=serializers.DictField())
     failure = serializers.CharField()
     created_at = serializers.DateTimeField()

@@ -314,6 +314,8 @@ def _import(job: CatalogueImport, *, errors: int | None = None) -> dict:
         "updated": job.updated,
         "unchanged": job.unchanged,
         "rejected": job.rejected,
+        "size_bytes": job.size_bytes,
+        "read_bytes": job.read_bytes,
         "errors": job.errors if errors is None else job.errors[:errors],
         "failure": job.failure,
         "created_at": _iso(job.created_at),

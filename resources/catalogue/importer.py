@@ -4,7 +4,7 @@ Records go in batches: per batch one query for the library's rows with those rec
 rows holding their ISBNs, then `bulk_create` for new records and `bulk_update` for changed ones, in
 one transaction. A batch that loses a race on a unique key (another import writing the same ISBN at
 the same moment) is rolled back and computed again. Progress is written to the `CatalogueImport` row
-after every batch, so a page can poll it.
+after every batch (the counts, and how many bytes of the file were read), so a page can poll it.
 
 ISBN-13 is unique across the platform, so a record whose ISBN another row already holds:
 - takes that row over when it is a member's or link preview's resource (no library): the row becomes
@@ -64,6 +64,9 @@ class ImportReport:
     rejected: int = 0
     # {"position", "record_id", "code", "reason"}; the first MAX_ERRORS (`rejected` keeps counting).
     errors: list[dict] = field(default_factory=list)
+    # How far the stream was read after the last batch (the parser reads ahead of the records
+    # written); 0 when the stream cannot tell.
+    read_bytes: int = 0
 
 
 def search_document_for(*, title: str, creators: list[str], subjects: list[str], description: str) -> str:
@@ -78,10 +81,17 @@ def catalogue_import_create(
     filename: str = "",
     created_by: User | None = None,
     data: bytes | None = None,
+    size_bytes: int = 0,
 ) -> CatalogueImport:
-    """A pending import row (for an import run right away, as the management command does)."""
+    """A pending import row (for an import run right away, as the management command does).
+    `size_bytes` is the file's size (0: unknown), the measure of the import's progress."""
     return CatalogueImport.objects.create(
-        library=library, created_by=created_by, format=fmt, filename=filename[:255], data=data
+        library=library,
+        created_by=created_by,
+        format=fmt,
+        filename=filename[:255],
+        data=data,
+        size_bytes=size_bytes,
     )
 
 
@@ -97,6 +107,8 @@ def catalogue_import_run(
     A file that cannot be read as a whole (CatalogueFileError) marks the import failed with its
     reason and returns the report — what was imported before stays. Any other exception marks it
     failed and is re-raised. `catalogue_import` is updated in memory as well as in the database.
+    Progress in bytes is `stream.tell()` relative to `catalogue_import.size_bytes`, so `stream`
+    should start at the file's beginning.
     """
     report = ImportReport()
     batch_size = max(1, batch_size)
@@ -108,6 +120,7 @@ def catalogue_import_run(
         if batch:
             _write_batch(library_id, batch, report)
             batch.clear()
+        report.read_bytes = _position(stream, report.read_bytes)
         _save(catalogue_import, report)
         if progress is not None:
             progress(report)
@@ -144,8 +157,18 @@ def catalogue_import_run(
         except Exception:  # the database may be what failed: keep the original error
             logger.exception("could not mark catalogue import %s as failed", catalogue_import.pk)
         raise
+    # All of it was read, whatever the stream could tell.
+    report.read_bytes = catalogue_import.size_bytes or report.read_bytes
     _save(catalogue_import, report, status=CatalogueImport.Status.DONE, finished_at=timezone.now())
     return report
+
+
+def _position(stream: BinaryIO, last: int) -> int:
+    """How far `stream` has been read; `last` when it cannot tell (a pipe, a socket)."""
+    try:
+        return max(last, stream.tell())
+    except (OSError, ValueError, AttributeError):  # io.UnsupportedOperation is both of the first two
+        return last
 
 
 def _reject(report: ImportReport, error: RecordError) -> None:
@@ -169,6 +192,7 @@ def _save(catalogue_import: CatalogueImport, report: ImportReport, **extra) -> N
         "unchanged": report.unchanged,
         "rejected": report.rejected,
         "errors": report.errors,
+        "read_bytes": report.read_bytes,
         **extra,
     }
     CatalogueImport.objects.filter(pk=catalogue_import.pk).update(**values)

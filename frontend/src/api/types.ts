@@ -302,6 +302,10 @@ export interface CatalogueImport {
   updated: number;
   unchanged: number;
   rejected: number;
+  /** The file's size in bytes; 0 when unknown. */
+  size_bytes: number;
+  /** How much of the file has been read (after every batch; equal to size_bytes when done). */
+  read_bytes: number;
   errors: CatalogueImportError[];
   failure: string;
   created_at: string;

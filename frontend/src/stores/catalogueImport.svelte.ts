@@ -13,6 +13,17 @@ const defaultApi: CatalogueImportApi = { uploadCatalogue, listCatalogueImports, 
 
 export const isRunning = (job: Pick<CatalogueImport, 'status'>) => job.status === 'pending' || job.status === 'running';
 
+/**
+ * How much of the file a running import has read, as a whole percentage (rounded down, so 100 only
+ * once all of it is read); null while it waits or when the server does not know the file's size —
+ * the page then shows an indeterminate progress bar.
+ */
+export function readPercent(job: Pick<CatalogueImport, 'status' | 'size_bytes' | 'read_bytes'>): number | null {
+  if (job.status !== 'running' || !(job.size_bytes > 0)) return null;
+  const share = Math.max(0, job.read_bytes) / job.size_bytes;
+  return Math.min(100, Math.floor(share * 100));
+}
+
 const asError = (err: unknown) => (err instanceof ApiError ? err : new ApiError(0, { code: 'network_error', detail: '' }));
 
 /**

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../api/client';
 import type { CatalogueImport } from '../api/types';
 import { FakeTimers } from '../realtime/testing';
-import { CatalogueImportStore, type CatalogueImportApi } from './catalogueImport.svelte';
+import { CatalogueImportStore, readPercent, type CatalogueImportApi } from './catalogueImport.svelte';
 
 function job(over: Partial<CatalogueImport> = {}): CatalogueImport {
   return {
@@ -16,6 +16,8 @@ function job(over: Partial<CatalogueImport> = {}): CatalogueImport {
     updated: 0,
     unchanged: 0,
     rejected: 0,
+    size_bytes: 0,
+    read_bytes: 0,
     errors: [],
     failure: '',
     created_at: '2026-11-25T10:00:00Z',
@@ -31,9 +33,11 @@ describe('CatalogueImportStore', () => {
   it('uploads, polls every second while the import runs, and stops when it is done', async () => {
     const timers = new FakeTimers();
     const answers = [
-      job({ status: 'running', processed: 50, created: 50 }),
+      job({ status: 'running', processed: 50, created: 50, size_bytes: 4000, read_bytes: 1700 }),
       job({
         status: 'done',
+        size_bytes: 4000,
+        read_bytes: 4000,
         processed: 120,
         created: 100,
         updated: 10,
@@ -58,13 +62,26 @@ describe('CatalogueImportStore', () => {
 
     timers.advance(1000);
     await vi.waitFor(() => expect(store.current?.processed).toBe(50));
+    expect(readPercent(store.current!)).toBe(42);
     expect(api.getCatalogueImport).toHaveBeenCalledWith('voorbeeldstad', 4);
     expect(timers.delays()).toEqual([1000]);
     timers.advance(1000);
     await vi.waitFor(() => expect(store.current?.status).toBe('done'));
     expect(store.current?.errors).toHaveLength(1);
     expect(store.imports[0]).toMatchObject({ id: 4, status: 'done', created: 100 });
+    expect(readPercent(store.current!)).toBeNull(); // done: no bar
     expect(timers.pendingCount()).toBe(0);
+  });
+
+  it('reads the progress of a running import in whole percents; none while waiting or when the size is unknown', () => {
+    expect(readPercent(job({ status: 'running', size_bytes: 1000, read_bytes: 0 }))).toBe(0);
+    expect(readPercent(job({ status: 'running', size_bytes: 1000, read_bytes: 426 }))).toBe(42);
+    expect(readPercent(job({ status: 'running', size_bytes: 1000, read_bytes: 999 }))).toBe(99);
+    expect(readPercent(job({ status: 'running', size_bytes: 1000, read_bytes: 1000 }))).toBe(100);
+    expect(readPercent(job({ status: 'running', size_bytes: 1000, read_bytes: 1200 }))).toBe(100);
+    expect(readPercent(job({ status: 'running', size_bytes: 0, read_bytes: 1200 }))).toBeNull();
+    expect(readPercent(job({ status: 'pending', size_bytes: 1000 }))).toBeNull();
+    expect(readPercent(job({ status: 'done', size_bytes: 1000, read_bytes: 1000 }))).toBeNull();
   });
 
   it('keeps the refusal of an upload (translated by code) and polls nothing', async () => {

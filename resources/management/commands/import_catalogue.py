@@ -5,6 +5,7 @@ manage.py import_catalogue voorbeeldstad resources/demo/catalogue.csv [--format 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -39,7 +40,9 @@ class Command(BaseCommand):
         with stream:
             fmt = options["format"] or detect_format(stream.read(65536), path.name) or ""
             stream.seek(0)
-            job = catalogue_import_create(library=library, fmt=fmt, filename=path.name)
+            job = catalogue_import_create(
+                library=library, fmt=fmt, filename=path.name, size_bytes=os.fstat(stream.fileno()).st_size
+            )
             report = catalogue_import_run(
                 catalogue_import=job,
                 stream=stream,
