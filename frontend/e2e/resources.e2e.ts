@@ -4,6 +4,7 @@
  * while the message itself never waited for that fetch; the card's image comes from our own origin
  * and the browser never contacts the linked site. A book from the library catalogue is attached
  * through the composer's dialog with the keyboard alone. And axe at 360 px with cards and the dialog.
+ * The author of a message already sent attaches a book to it, and removes it, and the other sees both live.
  */
 import AxeBuilder from '@axe-core/playwright';
 import type { Locator, Page } from 'playwright-core';
@@ -225,5 +226,83 @@ describe('resources in the chat', () => {
     await a.page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
     expect(await button.evaluate((el) => el === document.activeElement)).toBe(true);
+  });
+});
+
+describe('resources on a message already sent', () => {
+  test('Anouk attaches a catalogue book to her sent message through its "Bron toevoegen": Bram sees the card appear live, and go when she removes it', async () => {
+    // Anouk on a phone: the message's controls and the dialog must work at 360 px.
+    const a = await e2e.newUser({ label: 'Anouk (phone)', viewport: PHONE });
+    const b = await e2e.newUser({ label: 'Bram' });
+    await Promise.all([logIn(a.page, ANOUK), logIn(b.page, BRAM)]);
+    const path = await startThread(a.page, GROUP, `Achteraf een boek erbij (${RUN})`, `Eerste bericht (${RUN})`);
+    await gotoThread(b.page, path);
+    await seesOnline(b.page, ANOUK.name);
+
+    const marker = `achteraf-${RUN}`;
+    await post(a.page, `Hier hoort nog een boek bij (${marker})`);
+    const mine = messageWith(a.page, marker);
+    await expect.poll(() => mine.getAttribute('data-state'), LIVE).toBe('sent');
+    const theirs = messageWith(b.page, marker);
+    await theirs.waitFor({ timeout: LIVE.timeout });
+    // Marks Bram's element: still there at the end means no reload and no re-render from scratch.
+    await theirs.evaluate((el) => el.setAttribute('data-e2e-seen', '1'));
+    expect(await theirs.getByTestId('message-attach-button').count()).toBe(0);
+
+    // The message's own "Bron toevoegen", by keyboard: the dialog in message mode, the "Catalogus" tab, a book.
+    const attach = mine.getByTestId('message-attach-button');
+    expect(await attach.getAttribute('aria-haspopup')).toBe('dialog');
+    await attach.focus();
+    await a.page.keyboard.press('Enter');
+    const dialog = a.page.getByTestId('attach-dialog');
+    await dialog.waitFor();
+    expect((await dialog.getByRole('heading').textContent())?.trim()).toBe('Bron toevoegen aan je bericht');
+    await a.page.keyboard.press('End');
+    await a.page.keyboard.press('Tab');
+    const search = dialog.getByTestId('attach-search');
+    expect(await search.evaluate((el) => el === document.activeElement)).toBe(true);
+    await a.page.keyboard.type('zonne');
+    await expect.poll(() => dialog.getByTestId('attach-result').count(), LIVE).toBeGreaterThan(0);
+    const count = await dialog.getByTestId('attach-result').count();
+    let kind: string | null = null;
+    for (let i = 0; i < count && kind !== 'book'; i++) {
+      await a.page.keyboard.press('ArrowDown');
+      kind = await a.page.locator(`[id="${await search.getAttribute('aria-activedescendant')}"]`).getAttribute('data-kind');
+    }
+    expect(kind, 'a book among the results').toBe('book');
+    const chosen = a.page.locator(`[id="${await search.getAttribute('aria-activedescendant')}"]`);
+    const bookId = await chosen.getAttribute('data-resource-id');
+    const title = (await chosen.locator('.r-title').textContent())!.trim();
+    expect(await seriousViolations(a.page)).toEqual([]);
+    expect(await fitsWidth(a.page)).toBe(true);
+    await a.page.keyboard.press('Enter');
+    await dialog.waitFor({ state: 'detached' });
+    // Back on the message's button; nothing went into the composer.
+    expect(await attach.evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(await a.page.getByTestId('attachment-chip').count()).toBe(0);
+
+    const bookCard = (message: Locator) => message.locator(`[data-testid="resource-card"][data-variant="book"][data-resource-id="${bookId}"]`);
+    for (const message of [mine, theirs]) {
+      await bookCard(message).waitFor({ timeout: LIVE.timeout });
+      expect(await bookCard(message).getAttribute('aria-label')).toBe(title);
+    }
+    // Only the author can remove it; Bram's card has no such button.
+    expect(await theirs.getByTestId('resource-remove').count()).toBe(0);
+    // Its name is the action and the title ("Verwijderen uit bericht: <title>").
+    const remove = bookCard(mine)
+      .getByRole('button', { name: 'Verwijderen uit bericht' })
+      .and(bookCard(mine).getByRole('button', { name: title }));
+    expect(await remove.count()).toBe(1);
+    expect(await seriousViolations(a.page)).toEqual([]);
+    expect(await fitsWidth(a.page)).toBe(true);
+
+    // Anouk removes it (keyboard): gone in both windows, her focus back on "Bron toevoegen".
+    await remove.focus();
+    await a.page.keyboard.press('Enter');
+    for (const message of [mine, theirs]) await bookCard(message).waitFor({ state: 'detached', timeout: LIVE.timeout });
+    expect(await attach.evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(await mine.getByTestId('message-error').count()).toBe(0);
+    expect(await theirs.getAttribute('data-e2e-seen')).toBe('1');
+    expect(await theirs.getByTestId('resource-card').count()).toBe(0);
   });
 });

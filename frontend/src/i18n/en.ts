@@ -416,6 +416,17 @@ export const en: Catalogue = {
     remove: (title: string) => `Remove ${title}`,
     limit: (max: number) => `You can add at most ${max} sources to a message.`,
   },
+  messageResources: {
+    add: 'Add a source',
+    addContext: ' to this message',
+    dialogTitle: 'Add a source to your message',
+    dialogIntro:
+      'Add a link, a book (ISBN) or a title from the library’s catalogue to this message. Everyone in the conversation sees it at once.',
+    added: (title: string) => `${title} was added to your message.`,
+    already: 'This source was already with your message.',
+    remove: 'Remove from message',
+    removed: (title: string) => `${title} was removed from your message.`,
+  },
   sources: {
     toggle: 'Sources',
     title: 'Sources',
@@ -502,6 +513,7 @@ export const en: Catalogue = {
     status: { pending: 'Queued', running: 'Running', done: 'Done', failed: 'Failed' },
     progress: 'Progress of the import',
     processed: (n: number) => (n === 1 ? '1 record processed' : `${n} records processed`),
+    read: (percent: number) => `${percent}% read`,
     created: 'new',
     updated: 'updated',
     unchanged: 'unchanged',

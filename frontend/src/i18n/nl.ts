@@ -421,6 +421,18 @@ export const nl = {
     remove: (title: string) => `${title} weghalen`,
     limit: (max: number) => `Je kunt maximaal ${max} bronnen aan een bericht toevoegen.`,
   },
+  // A message already sent: its author adds and removes resources (the message's actions, its cards).
+  messageResources: {
+    add: 'Bron toevoegen',
+    addContext: ' aan dit bericht',
+    dialogTitle: 'Bron toevoegen aan je bericht',
+    dialogIntro:
+      'Voeg een link, een boek (ISBN) of een titel uit de catalogus van de bibliotheek toe aan dit bericht. Iedereen in het gesprek ziet hem meteen.',
+    added: (title: string) => `${title} is toegevoegd aan je bericht.`,
+    already: 'Deze bron stond al bij je bericht.',
+    remove: 'Verwijderen uit bericht',
+    removed: (title: string) => `${title} is verwijderd uit je bericht.`,
+  },
   sources: {
     toggle: 'Bronnen',
     title: 'Bronnen',
@@ -507,6 +519,7 @@ export const nl = {
     status: { pending: 'In de wachtrij', running: 'Bezig', done: 'Klaar', failed: 'Mislukt' },
     progress: 'Voortgang van de import',
     processed: (n: number) => (n === 1 ? '1 record verwerkt' : `${n} records verwerkt`),
+    read: (percent: number) => `${percent} % gelezen`,
     created: 'nieuw',
     updated: 'bijgewerkt',
     unchanged: 'ongewijzigd',

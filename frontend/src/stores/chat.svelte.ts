@@ -3,6 +3,7 @@ import {
   addReactionRest,
   banMemberRest,
   deleteMessageRest,
+  detachFromMessage,
   editMessageRest,
   getThread,
   hideMessageRest,
@@ -416,6 +417,46 @@ export class ChatStore {
         }
         return done;
       }
+    }
+  }
+
+  /** The server's answer to attaching a resource to one's own message: shown at once (`message.resources` tells everyone). */
+  resourceAttached(id: number, message: Message): void {
+    const v = this.views.get(id);
+    if (!v) return;
+    this.dismissError(id, message.id);
+    v.store.upsertRest(message);
+    v.sync();
+  }
+
+  /**
+   * Removes a resource from one's own message (`DELETE messages/{id}/resources/{resource}/`). The card
+   * goes at once; a refusal puts it back and shows with the message. `not_found`: it was gone already
+   * (removed elsewhere, or the message was deleted), so nothing comes back. Its event tells everyone.
+   */
+  async detachResource(id: number, messageId: number, resourceId: number): Promise<boolean> {
+    const v = this.views.get(id);
+    const before = v?.store.get(messageId);
+    const index = before ? before.resources.findIndex((r) => r.id === resourceId) : -1;
+    if (!v || !before || index < 0) return false;
+    const resource = before.resources[index];
+    this.dismissError(id, messageId);
+    v.store.setResources(messageId, before.resources.filter((r) => r.id !== resourceId));
+    v.sync();
+    try {
+      await detachFromMessage(messageId, resourceId);
+      return true;
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'not_found') return true;
+      const now = v.store.get(messageId);
+      if (now && !now.resources.some((r) => r.id === resourceId)) {
+        const resources = [...now.resources];
+        resources.splice(Math.min(index, resources.length), 0, resource);
+        v.store.setResources(messageId, resources);
+        v.sync();
+      }
+      v.actionErrors[messageId] = apiErrorText(err);
+      return false;
     }
   }
 

@@ -154,6 +154,17 @@ export class MessageStore {
     this.changed();
   }
 
+  /**
+   * Our own change to a message's resources, shown before the server confirms it (its
+   * `message.resources` event follows); the applied event version stays.
+   */
+  setResources(id: number, resources: ResourceBrief[]): void {
+    const message = this.byId.get(id);
+    if (!message) return;
+    this.byId.set(id, { ...message, resources });
+    this.changed();
+  }
+
   /** Lets the next REST page override every message (after changes may have been missed). */
   invalidateVersions(): void {
     for (const [id, m] of this.byId) if (m.version !== undefined) this.byId.set(id, { ...m, version: undefined });
