@@ -112,24 +112,11 @@ def write_marcxml(path: Path, count: int, rng: random.Random) -> None:
 def write_csv(path: Path, count: int, rng: random.Random) -> None:
     import csv
 
+    from resources.catalogue.csvfile import CSV_COLUMNS  # after django.setup()
+
     with path.open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(
-            [
-                "record_id",
-                "title",
-                "creators",
-                "publisher",
-                "year",
-                "language",
-                "isbn",
-                "subjects",
-                "description",
-                "kind",
-                "catalogue_url",
-                "image_url",
-            ]
-        )
+        writer.writerow(CSV_COLUMNS)
         for n in range(count):
             r = synthetic(n, rng)
             writer.writerow(
