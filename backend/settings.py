@@ -300,6 +300,8 @@ KENNISCLOUD = {
     "PREVIEW_TIMEOUT": env_int("KENNISCLOUD_PREVIEW_TIMEOUT", 5),
     "PREVIEW_MAX_BYTES": env_int("KENNISCLOUD_PREVIEW_MAX_BYTES", 1024 * 1024),
     "PREVIEW_MAX_REDIRECTS": 3,
+    # A failed preview is fetched again when its link is shared again, at most once per this many seconds.
+    "PREVIEW_RETRY_AFTER": env_int("KENNISCLOUD_PREVIEW_RETRY_AFTER", 3600),
     # TEST ONLY: loopback ports the preview fetcher may connect to (the test suites' own local
     # HTTP servers). Empty in every real deployment: loopback is always refused then.
     "PREVIEW_TEST_LOOPBACK_PORTS": [int(p) for p in env_list("KENNISCLOUD_PREVIEW_TEST_LOOPBACK_PORTS", [])],

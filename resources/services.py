@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from stdnum import isbn as stdnum_isbn
 
@@ -93,9 +96,18 @@ def resource_for_url(*, actor: User | None, url: str) -> tuple[Resource, bool]:
             return resource, True
         except IntegrityError:  # created concurrently
             resource = Resource.objects.get(url_hash=key)
-    needs_preview = resource.source == Source.PREVIEW and resource.preview_status in (
-        PreviewStatus.NONE,
-        PreviewStatus.FAILED,
+    needs_preview = resource.source == Source.PREVIEW and (
+        resource.preview_status == PreviewStatus.NONE
+        or (
+            # A failed preview is tried again when the link is shared again — at most once per
+            # PREVIEW_RETRY_AFTER, so sharing a dead or hostile link over and over costs nothing.
+            resource.preview_status == PreviewStatus.FAILED
+            and (
+                resource.previewed_at is None
+                or timezone.now() - resource.previewed_at
+                >= timedelta(seconds=settings.KENNISCLOUD["PREVIEW_RETRY_AFTER"])
+            )
+        )
     )
     if needs_preview:
         Resource.objects.filter(pk=resource.pk).update(preview_status=PreviewStatus.PENDING)

@@ -223,3 +223,18 @@ def test_an_unreachable_remote_catalogue_asks_for_a_title(member, preview_server
     settings.KENNISCLOUD = {**settings.KENNISCLOUD, "SRU_URL": f"{preview_server.url}/bestaat-niet"}
     with pytest.raises(TitleRequired):
         services.resource_resolve(actor=member, isbn="9789024401239")
+
+
+def test_a_failed_preview_is_tried_again_at_most_once_an_hour(member):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    resource, needs = services.resource_resolve(actor=member, url="https://example.org/kapot")
+    assert needs is True and resource.preview_status == "pending"
+    Resource.objects.filter(pk=resource.pk).update(preview_status="failed", previewed_at=timezone.now())
+    again, needs = services.resource_resolve(actor=member, url="https://example.org/kapot")
+    assert (again.pk, needs, again.preview_status) == (resource.pk, False, "failed")
+    Resource.objects.filter(pk=resource.pk).update(previewed_at=timezone.now() - timedelta(hours=2))
+    later, needs = services.resource_resolve(actor=member, url="https://example.org/kapot")
+    assert (needs, later.preview_status) == (True, "pending")
