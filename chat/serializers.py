@@ -5,7 +5,7 @@ body with the same `body_too_long` code."""
 
 from rest_framework import serializers
 
-from resources.serializers import ResourceBriefOut
+from resources.serializers import MAX_ID, ResourceBriefOut
 
 
 class Body(serializers.CharField):
@@ -16,7 +16,7 @@ class Body(serializers.CharField):
 def _resource_ids() -> serializers.ListField:
     """Resources attached in the composer (ids from the attach dialog); at most 10."""
     return serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         max_length=10,
         required=False,
         default=list,

@@ -12,7 +12,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -105,7 +105,11 @@ def _record(
 
 
 def _publish_message(event_type: str, seq: int, message: Message) -> None:
-    # Render now (inside the transaction) so the event matches what was stored.
+    from resources.selectors import message_resources_prefetch  # resources depends on chat
+
+    # Render now (inside the transaction) so the event matches what was stored; the resources in
+    # a fixed number of queries, however many the message has.
+    prefetch_related_objects([message], message_resources_prefetch())
     event = message_event(event_type, seq=seq, message=message, group_slug=message.group.slug)
     realtime.publish_on_commit(message.group_id, event)
 
@@ -186,15 +190,16 @@ def message_send(
             _advance_read(user=author, thread=thread, seq=seq)
             message.group = group
             moderation_automatic.record(message=message, verdict=verdict)
-            resource_services.message_links_attach(message=message, links=links)
-            resource_services.message_resources_attach_new(message=message, resources=attached)
-            suggestions_schedule(thread=thread)
+            resource_services.message_resources_attach(
+                message=message, links=links, chosen=attached, new=True
+            )
             _publish_message("message.created", seq, message)
     except IntegrityError:
         existing = _existing(author, client_id)
         if existing is None:
             raise
         return _retried(existing, thread)
+    suggestions_schedule(thread=thread)  # derived state: after commit, outside the group lock
     return SendResult(message, created=True)
 
 
@@ -228,7 +233,7 @@ def message_edit(*, actor: User, message: Message, body: str) -> Message:
     message.edited_at = timezone.now()
     message.save(update_fields=["body", "html", "edited_at"])
     links = resource_services.message_links_prepare(author=actor, body=body)
-    resource_services.message_links_attach(message=message, links=links)
+    resource_services.message_resources_attach(message=message, links=links, new=False)
     seq = _record(message.group, "message.edited", message=message)
     _publish_message("message.edited", seq, message)
     return message
@@ -381,8 +386,8 @@ def thread_set_locked(*, thread: Thread, locked: bool, by: User) -> None:
 
 def message_changed(*, message: Message, event_type: str = "message.resources") -> int:
     """Record and broadcast a change to a message made by another app's service (its resources
-    changed, a preview arrived). Precondition: inside that service's transaction."""
-    message = Message.objects.select_related("group", "author").get(pk=message.pk)
+    changed, a preview arrived). Precondition: inside that service's transaction, `message` from
+    message_lock."""
     seq = _record(message.group, event_type, message=message)
     _publish_message(event_type, seq, message)
     return seq

@@ -83,16 +83,10 @@ def resource_preview_refresh(*, resource_id: int, message_id: int | None = None)
     with transaction.atomic():
         if resource.source == Source.PREVIEW:
             resource.save()
-        message = (
-            Message.objects.select_for_update()
-            .filter(pk=message_id, deleted_at__isnull=True, removed_at__isnull=True)
-            .first()
-            if message_id
-            else None
-        )
-        if (
-            message is not None
-            and MessageResource.objects.filter(message=message, resource=resource).exists()
-        ):
-            chat_services.message_changed(message=message)
+        message = Message.objects.filter(pk=message_id).first() if message_id else None
+        if message is not None:
+            message = chat_services.message_lock(message)
+            live = message.deleted_at is None and message.removed_at is None
+            if live and MessageResource.objects.filter(message=message, resource=resource).exists():
+                chat_services.message_changed(message=message)
     return resource

@@ -32,10 +32,13 @@ from .models import (
     ThreadSuggestion,
 )
 
-# Messages whose attachments others may see: not deleted, nor hidden, held or removed by moderation.
-LIVE_MESSAGE = Q(
-    deleted_at__isnull=True, hidden_at__isnull=True, held_at__isnull=True, removed_at__isnull=True
-)
+
+def live_message_q(prefix: str = "") -> Q:
+    """Messages whose attachments others may see: not deleted, nor hidden, held or removed by
+    moderation. `prefix` reaches them through a relation ("message__")."""
+    return Q(
+        **{f"{prefix}{field}__isnull": True for field in ("deleted_at", "hidden_at", "held_at", "removed_at")}
+    )
 
 
 def resources_qs() -> QuerySet[Resource]:
@@ -63,9 +66,7 @@ def visible_resources_q(user: AnyUser) -> Q:
     groups = _visible_groups(user)
     in_message = Exists(
         MessageResource.objects.filter(
-            resource=OuterRef("pk"),
-            message__group__in=groups,
-            **{f"message__{k}": v for k, v in LIVE_MESSAGE.children},
+            live_message_q("message__"), resource=OuterRef("pk"), message__group__in=groups
         )
     )
     in_thread = Exists(ThreadResource.objects.filter(resource=OuterRef("pk"), thread__group__in=groups))
@@ -107,7 +108,7 @@ def resource_discussions(*, user: AnyUser, resource: Resource, limit: int = 50) 
     found: dict[int, Discussion] = {}
     links = (
         MessageResource.objects.filter(resource=resource, message__group__in=groups)
-        .filter(**{f"message__{k}": v for k, v in LIVE_MESSAGE.children})
+        .filter(live_message_q("message__"))
         .select_related("message__thread__group")
         .order_by("-message__seq")[: limit * 4]
     )
@@ -146,12 +147,13 @@ class ThreadSource:
     from_suggestion: bool
 
 
-def thread_sources(*, thread: Thread) -> list[ThreadSource]:
+def thread_sources(*, thread: Thread, resource_id: int | None = None) -> list[ThreadSource]:
     """What the conversation keeps and what was shared in it, newest first, one entry per
-    resource. Precondition: `thread` came from access_thread."""
+    resource (only `resource_id`'s, when given). Precondition: `thread` came from access_thread."""
+    only = {} if resource_id is None else {"resource_id": resource_id}
     sources: dict[int, ThreadSource] = {}
     for link in (
-        ThreadResource.objects.filter(thread=thread)
+        ThreadResource.objects.filter(thread=thread, **only)
         .select_related("added_by")
         .prefetch_related(Prefetch("resource", queryset=resources_qs()))
         .order_by("-created_at")
@@ -160,8 +162,8 @@ def thread_sources(*, thread: Thread) -> list[ThreadSource]:
             link.resource, link.added_by, link.created_at, "thread", None, link.from_suggestion
         )
     for link in (
-        MessageResource.objects.filter(message__thread=thread)
-        .filter(**{f"message__{k}": v for k, v in LIVE_MESSAGE.children})
+        MessageResource.objects.filter(message__thread=thread, **only)
+        .filter(live_message_q("message__"))
         .select_related("message__author")
         .prefetch_related(Prefetch("resource", queryset=resources_qs()))
         .order_by("-message__seq")
@@ -174,10 +176,12 @@ def thread_sources(*, thread: Thread) -> list[ThreadSource]:
     return sorted(sources.values(), key=lambda s: s.added_at, reverse=True)
 
 
-def group_collection(*, group: Group) -> list[CollectionItem]:
-    """Precondition: `group` came from access_group."""
+def group_collection(*, group: Group, item_id: int | None = None) -> list[CollectionItem]:
+    """The group's collection in order (only `item_id`, when given). Precondition: `group` came
+    from access_group."""
+    only = {} if item_id is None else {"pk": item_id}
     return list(
-        CollectionItem.objects.filter(group=group)
+        CollectionItem.objects.filter(group=group, **only)
         .select_related("curator")
         .prefetch_related(Prefetch("resource", queryset=resources_qs()))
         .order_by("position", "pk")
@@ -323,7 +327,7 @@ def thread_recent_text(*, thread: Thread, messages: int = 30) -> str:
     Only this thread's own words — never anyone's history elsewhere."""
     bodies = list(
         Message.objects.filter(thread=thread)
-        .filter(LIVE_MESSAGE)
+        .filter(live_message_q())
         .order_by("-seq")
         .values_list("body", flat=True)[:messages]
     )

@@ -41,7 +41,7 @@ from .models import (
     ThreadResource,
     ThreadSuggestion,
 )
-from .selectors import access_resource
+from .selectors import access_resource, visible_resources_q
 
 MSG_ORDER = _("List every item of the collection exactly once.")
 MAX_RESOURCES_PER_MESSAGE = 10
@@ -200,42 +200,50 @@ def message_links_prepare(*, author: User, body: str) -> list[tuple[Resource, bo
     return [resource_for_url(actor=author, url=url) for url in urls]
 
 
-def message_links_attach(*, message: Message, links: list[tuple[Resource, bool]]) -> None:
-    """Attach a message's links (from message_links_prepare) and queue the previews still missing;
-    after an edit, drop the links no longer in the text. Precondition: inside message_send's or
+def message_resources_attach(
+    *, message: Message, links: list[tuple[Resource, bool]], chosen: list[Resource] = (), new: bool
+) -> None:
+    """Attach a message's links (from message_links_prepare) and the resources chosen in the composer
+    (from resources_for_send), and queue the previews still missing. A new message gets its rows in
+    one insert; after an edit, links no longer in the text are dropped. No event of its own: the
+    message's created/edited event carries them. Precondition: inside message_send's or
     message_edit's transaction, before its event is rendered."""
-    wanted = {resource.pk for resource, _ in links}
-    MessageResource.objects.filter(message=message, origin=MessageResource.Origin.LINK).exclude(
-        resource_id__in=wanted
-    ).delete()
-    existing = set(MessageResource.objects.filter(message=message).values_list("resource_id", flat=True))
-    for position, (resource, needs_preview) in enumerate(links, start=1):
+    existing: set[int] = set()
+    if not new:
+        wanted = {resource.pk for resource, _ in links}
+        MessageResource.objects.filter(message=message, origin=MessageResource.Origin.LINK).exclude(
+            resource_id__in=wanted
+        ).delete()
+        existing = set(MessageResource.objects.filter(message=message).values_list("resource_id", flat=True))
+    rows = []
+    # Composer attachments after the links (positions from 100), each resource once.
+    pending = [(r, n, MessageResource.Origin.LINK, p) for p, (r, n) in enumerate(links, start=1)]
+    pending += [(r, False, MessageResource.Origin.ATTACHED, p) for p, r in enumerate(chosen, start=100)]
+    for resource, needs_preview, origin, position in pending:
         if resource.pk in existing:
             continue
-        MessageResource.objects.create(
-            message=message, resource=resource, origin=MessageResource.Origin.LINK, position=position
-        )
-        if needs_preview or resource.preview_status == PreviewStatus.PENDING:
+        existing.add(resource.pk)
+        rows.append(MessageResource(message=message, resource=resource, origin=origin, position=position))
+        if needs_preview or (
+            resource.source == Source.PREVIEW and resource.preview_status == PreviewStatus.PENDING
+        ):
             preview_enqueue(resource=resource, message=message)
+    if rows:
+        MessageResource.objects.bulk_create(rows)
 
 
 def resources_for_send(*, author: User, resource_ids: list[int]) -> list[Resource]:
-    """The resources chosen in the composer, each one the author may see (else not_found)."""
-    if len(resource_ids) > MAX_RESOURCES_PER_MESSAGE:
+    """The resources chosen in the composer (one query), each one the author may see — else
+    not_found, like a missing one."""
+    ids = list(dict.fromkeys(resource_ids))
+    if len(ids) > MAX_RESOURCES_PER_MESSAGE:
         raise TooManyResources(MAX_RESOURCES_PER_MESSAGE)
-    return [access_resource(user=author, resource_id=rid) for rid in dict.fromkeys(resource_ids)]
-
-
-def message_resources_attach_new(*, message: Message, resources: list[Resource]) -> None:
-    """Attach resources chosen in the composer to a message being sent (no event of its own: the
-    message.created event carries them). Precondition: inside message_send's transaction, the
-    resources came from access_resource for the author."""
-    for position, resource in enumerate(resources, start=100):
-        MessageResource.objects.get_or_create(
-            message=message, resource=resource, defaults={"position": position}
-        )
-        if resource.source == Source.PREVIEW and resource.preview_status == PreviewStatus.PENDING:
-            preview_enqueue(resource=resource, message=message)
+    if not ids:
+        return []
+    found = {r.pk: r for r in Resource.objects.filter(visible_resources_q(author), pk__in=ids)}
+    if len(found) != len(ids):
+        raise NotFound()
+    return [found[i] for i in ids]
 
 
 def _own_message(*, actor: User, message: Message) -> Message:
@@ -255,16 +263,15 @@ def message_resource_attach(
     """Authors attach a resource to their message; everyone sees it live (message.resources).
     Preconditions: `message` from access_message, `resource` from resource_resolve."""
     message = _own_message(actor=actor, message=message)
-    count = MessageResource.objects.filter(message=message).count()
-    _link, created = MessageResource.objects.get_or_create(
-        message=message, resource=resource, defaults={"position": count + 100}
-    )
-    if created:
-        if count >= MAX_RESOURCES_PER_MESSAGE:
-            raise TooManyResources(MAX_RESOURCES_PER_MESSAGE)
-        if needs_preview:
-            preview_enqueue(resource=resource, message=message)
-        chat_services.message_changed(message=message)
+    attached = set(MessageResource.objects.filter(message=message).values_list("resource_id", flat=True))
+    if resource.pk in attached:
+        return message
+    if len(attached) >= MAX_RESOURCES_PER_MESSAGE:
+        raise TooManyResources(MAX_RESOURCES_PER_MESSAGE)
+    MessageResource.objects.create(message=message, resource=resource, position=len(attached) + 100)
+    if needs_preview:
+        preview_enqueue(resource=resource, message=message)
+    chat_services.message_changed(message=message)
     return message
 
 

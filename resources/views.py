@@ -177,7 +177,7 @@ class ThreadResourcesView(APIView):
         services.thread_resource_add(actor=request.user, thread=thread, resource=resource)
         if needs_preview:
             services.preview_enqueue(resource=resource)
-        source = next(s for s in selectors.thread_sources(thread=thread) if s.resource.pk == resource.pk)
+        [source] = selectors.thread_sources(thread=thread, resource_id=resource.pk)
         return Response(_source(source), status=status.HTTP_201_CREATED)
 
 
@@ -207,7 +207,7 @@ class SuggestionAddView(APIView):
     def post(self, request: Request, thread_id: int, resource_id: int) -> Response:
         thread = access_thread(user=request.user, thread_id=thread_id)
         services.suggestion_add(actor=request.user, thread=thread, resource_id=resource_id)
-        source = next(s for s in selectors.thread_sources(thread=thread) if s.resource.pk == resource_id)
+        [source] = selectors.thread_sources(thread=thread, resource_id=resource_id)
         return Response(_source(source), status=status.HTTP_201_CREATED)
 
 
@@ -248,7 +248,7 @@ class CollectionView(APIView):
         item = services.collection_item_add(
             actor=request.user, group=group, resource=resource, note=data["note"]
         )
-        item = next(i for i in selectors.group_collection(group=group) if i.pk == item.pk)
+        [item] = selectors.group_collection(group=group, item_id=item.pk)
         return Response(_item(item), status=status.HTTP_201_CREATED)
 
 
@@ -262,7 +262,7 @@ class CollectionItemView(APIView):
         services.collection_item_update(
             actor=request.user, item=item, **validated(CollectionNoteInput, request)
         )
-        item = next(i for i in selectors.group_collection(group=group) if i.pk == item.pk)
+        [item] = selectors.group_collection(group=group, item_id=item.pk)
         return Response(_item(item))
 
     def delete(self, request: Request, slug: str, item_id: int) -> Response:

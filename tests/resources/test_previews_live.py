@@ -5,6 +5,8 @@ preview live; catch-up replays it."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from channels.db import database_sync_to_async
 
@@ -54,7 +56,7 @@ async def test_preview_arrives_live_for_every_member_after_the_ack(
         assert card["site_name"] == "Energieloket Voorbeeldstad"
         assert card["kind"] == "article"
         assert card["image"] == f"/api/v1/resources/{card['id']}/image/"
-        assert event["seq"] == ack["seq"] + 1 or event["seq"] > ack["seq"]
+        assert event["seq"] > ack["seq"]
     assert sorted(preview_server.requests) == ["/artikel-zonnepanelen", "/zon.png"]
 
     # A member who was offline catches up on the preview with the message.
@@ -109,7 +111,7 @@ def test_editing_a_message_updates_its_links(member, public_thread, django_captu
             author=member,
             thread=public_thread,
             body="https://example.org/een en https://example.org/twee",
-            client_id=__import__("uuid").uuid4(),
+            client_id=uuid.uuid4(),
         )
     message = result.message
     assert list(MessageResource.objects.filter(message=message).values_list("resource__url", flat=True)) == [

@@ -88,9 +88,7 @@ def test_a_resource_the_author_cannot_see_cannot_be_attached(member, thread, clo
         .resource
     )
     outsider_view = chat_services.thread_create(actor=member, group=thread.group, title="Openbaar")
-    from resources.models import Resource as R
-
-    secret_only = R.objects.create(title="Geheim", source=Source.MEMBER, created_by=librarian)
+    secret_only = Resource.objects.create(title="Geheim", source=Source.MEMBER, created_by=librarian)
     ThreadResource.objects.create(thread=secret_thread, resource=secret_only, added_by=librarian)
     # `member` is in the closed group (fixture); a fresh outsider is not.
     from tests.conftest import add_member, make_user
