@@ -1,13 +1,14 @@
 // The composer's "Bron toevoegen" dialog with the real Composer and ChatStore on a fake socket: the
 // REST calls are mocked, everything else is real.
-import { flushSync, mount, tick, unmount } from 'svelte';
+import { flushSync, mount, unmount } from 'svelte';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../api/client';
 import { resolveResource, searchCatalogue } from '../../api/endpoints';
 import type { ResolveResourceBody, ResourceBrief } from '../../api/types';
-import { fakeClient, FakeSocket } from '../../realtime/testing';
-import { ChatStore } from '../../stores/chat.svelte';
+import { FakeSocket } from '../../realtime/testing';
+import { brief } from '../../stores/sources.fixtures';
 import Composer from '../chat/Composer.svelte';
+import { key, settle, testChat, type } from './testing';
 
 vi.mock('../../api/endpoints', async (original) => ({
   ...(await original<typeof import('../../api/endpoints')>()),
@@ -17,32 +18,13 @@ vi.mock('../../api/endpoints', async (original) => ({
 
 const G = 'energie-en-klimaat';
 
-function brief(id: number, title: string, over: Partial<ResourceBrief> = {}): ResourceBrief {
-  return {
-    id,
-    kind: 'book',
-    title,
-    creators: ['Jansen, Eva'],
-    publisher: 'Uitgeverij Zon',
-    year: 2021,
-    site_name: '',
-    description: '',
-    url: '',
-    isbn13: null,
-    catalogue_url: '',
-    image: null,
-    preview_status: 'none',
-    source: 'catalogue',
-    library: 'voorbeeldstad',
-    ...over,
-  };
-}
 const CATALOGUE = [
-  brief(21, 'Zonnepanelen voor iedereen'),
-  brief(22, 'Zonne-energie in de stad'),
-  brief(23, 'Zonnewarmte en je huis'),
+  brief(21, { title: 'Zonnepanelen voor iedereen' }),
+  brief(22, { title: 'Zonne-energie in de stad' }),
+  brief(23, { title: 'Zonnewarmte en je huis' }),
 ];
-const ARTICLE = brief(31, 'Zonnepanelen op je dak: zo begin je', {
+const ARTICLE = brief(31, {
+  title: 'Zonnepanelen op je dak: zo begin je',
   kind: 'article',
   url: 'https://energieloket.example/artikel',
   preview_status: 'pending',
@@ -64,7 +46,7 @@ beforeEach(() => {
   resolveMock.mockImplementation(async (body: ResolveResourceBody) => {
     if ('resource' in body) return CATALOGUE.find((r) => r.id === body.resource)!;
     if ('url' in body) return ARTICLE;
-    return brief(40, body.title ?? 'Onbekend', { source: 'member' });
+    return brief(40, { title: body.title ?? 'Onbekend', source: 'member' });
   });
 });
 afterEach(() => {
@@ -75,18 +57,8 @@ afterEach(() => {
 
 /** The real chat store on a fake socket, and a composer sending through it. */
 function setup() {
-  const { client: rt } = fakeClient();
   const me = { id: 7, display_name: 'Anouk' };
-  const chat = new ChatStore({
-    rt,
-    me: () => me,
-    isMember: () => true,
-    view: async () => ({ fresh: false }),
-    release: () => {},
-    onRead: () => {},
-    knownUnread: () => undefined,
-    visible: () => true,
-  });
+  const { rt, chat } = testChat(me);
   rt.on('outbox', (u) => chat.onOutbox(u));
   const view = chat.viewFor(12);
   view.thread = {
@@ -120,24 +92,6 @@ function setup() {
   flushSync();
   const q = <T extends Element = HTMLElement>(testid: string) => target.querySelector<T & HTMLElement>(`[data-testid="${testid}"]`);
   return { target, q, ws, view, chat };
-}
-
-const key = (el: Element, k: string) => {
-  el.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true, cancelable: true }));
-  flushSync();
-};
-const type = (input: HTMLInputElement, value: string) => {
-  input.value = value;
-  input.dispatchEvent(new Event('input', { bubbles: true }));
-  flushSync();
-};
-/** Lets mocked requests settle and Svelte update. */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i++) {
-    await Promise.resolve();
-    await tick();
-  }
-  flushSync();
 }
 
 async function openDialog(ctx: ReturnType<typeof setup>): Promise<HTMLDialogElement> {

@@ -1,15 +1,15 @@
 // Resources on a message already sent: its author's "Bron toevoegen" (the attach dialog in message
 // mode) and the cards' "Verwijderen uit bericht", with the real MessageItem, AttachDialog and
 // ChatStore; only the REST calls are mocked.
-import { flushSync, mount, tick, unmount } from 'svelte';
+import { flushSync, mount, unmount } from 'svelte';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../api/client';
 import { attachToMessage, detachFromMessage, resolveResource, searchCatalogue } from '../../api/endpoints';
 import type { Message, ResourceBrief } from '../../api/types';
-import { fakeClient, makeMessage } from '../../realtime/testing';
-import { ChatStore } from '../../stores/chat.svelte';
+import { makeMessage } from '../../realtime/testing';
 import { brief } from '../../stores/sources.fixtures';
 import MessageItem from '../chat/MessageItem.svelte';
+import { key, settle, testChat, type } from './testing';
 
 vi.mock('../../api/endpoints', async (original) => ({
   ...(await original<typeof import('../../api/endpoints')>()),
@@ -50,17 +50,7 @@ afterEach(() => {
  * that follows the store like the message list does. The viewer is Bram.
  */
 function setup({ author = BRAM, resources = [] as ResourceBrief[], over = {} as Partial<Message> } = {}) {
-  const { client: rt } = fakeClient();
-  const chat = new ChatStore({
-    rt,
-    me: () => BRAM,
-    isMember: () => true,
-    view: async () => ({ fresh: false }),
-    release: () => {},
-    onRead: () => {},
-    knownUnread: () => undefined,
-    visible: () => true,
-  });
+  const { chat } = testChat(BRAM);
   const view = chat.viewFor(12);
   const message = makeMessage({ id: MESSAGE_ID, seq: 42, group: G, author, resources, body: 'Lees dit', ...over });
   chat.onMessageEvent({ type: 'message.created', group: G, seq: 42, message });
@@ -103,22 +93,6 @@ function setup({ author = BRAM, resources = [] as ResourceBrief[], over = {} as 
 const answer = (resources: ResourceBrief[]): Message =>
   makeMessage({ id: MESSAGE_ID, seq: 42, group: G, author: BRAM, resources, body: 'Lees dit' });
 
-async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i++) {
-    await Promise.resolve();
-    await tick();
-  }
-  flushSync();
-}
-const key = (el: Element, k: string) => {
-  el.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true, cancelable: true }));
-  flushSync();
-};
-const type = (input: HTMLInputElement, value: string) => {
-  input.value = value;
-  input.dispatchEvent(new Event('input', { bubbles: true }));
-  flushSync();
-};
 const dialog = () => document.querySelector<HTMLDialogElement>('[data-testid="attach-dialog"]');
 
 async function openDialog(ctx: ReturnType<typeof setup>): Promise<HTMLDialogElement> {
