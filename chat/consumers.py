@@ -44,6 +44,11 @@ from .selectors import (
     visible_group_seqs,
 )
 
+try:  # daphne's WebSocket layer raises this when sending on a connection the client closed
+    from autobahn.exception import Disconnected as ClientGone
+except ImportError:  # pragma: no cover - another ASGI server
+    ClientGone = ()  # type: ignore[assignment,misc]
+
 logger = logging.getLogger(__name__)
 
 CLOSE_NOT_AUTHENTICATED = 4001
@@ -478,4 +483,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return str(text)
 
     async def _send_frame(self, frame: dict[str, Any]) -> None:
-        await self.send(text_data=json.dumps(frame, ensure_ascii=False))
+        try:
+            await self.send(text_data=json.dumps(frame, ensure_ascii=False))
+        except ClientGone:
+            # The client closed while this frame was on its way (its disconnect is not handled yet);
+            # nothing is lost: it resumes by seq when it reconnects.
+            logger.debug("frame %s dropped: the client has gone", frame.get("type"))
