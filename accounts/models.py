@@ -35,6 +35,11 @@ class User(AbstractUser):
     language = models.CharField(
         _("language"), max_length=8, choices=[("nl", "Nederlands"), ("en", "English")], default="nl"
     )
+    # A meetup visitor with a display name only (see meetups.Guest): no e-mail, no password, and
+    # access to nothing but that meetup's conversation.
+    is_guest = models.BooleanField(default=False)
+    # Opt-in: meetup reminders (24 hours before) by e-mail as well as in the app.
+    email_reminders = models.BooleanField(_("e-mail reminders"), default=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = ["display_name"]

@@ -45,4 +45,5 @@ urlpatterns = [
     path("messages/<int:message_id>/reactions/<str:emoji>/", chat.ReactionDetailView.as_view()),
     path("moderation/", include("moderation.urls")),
     path("", include("resources.urls")),
+    path("", include("meetups.urls")),
 ]

@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "chat",
     "moderation",
     "resources",
+    "meetups",
+    "notifications",
     "django_tasks_db",
 ]
 
@@ -317,6 +319,12 @@ KENNISCLOUD = {
     # A library's remote catalogue (SRU) for ISBN lookups; empty: only the imported catalogue.
     "SRU_ADAPTER": os.environ.get("KENNISCLOUD_SRU_ADAPTER", ""),
     "SRU_URL": os.environ.get("KENNISCLOUD_SRU_URL", ""),
+    # Meetups: guests keep access to a meetup's conversation this long after it ends.
+    "GUEST_GRACE_MINUTES": env_int("KENNISCLOUD_GUEST_GRACE_MINUTES", 60),
+    # Attempts to join by code (right or wrong) per client address per minute.
+    "JOIN_RATE_PER_MINUTE": env_int("KENNISCLOUD_JOIN_RATE_PER_MINUTE", 10),
+    # Reminders go out this many hours before a meetup starts.
+    "REMINDER_HOURS_BEFORE": env_int("KENNISCLOUD_REMINDER_HOURS_BEFORE", 24),
 }
 
 LOGGING = {

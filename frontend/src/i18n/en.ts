@@ -1,6 +1,10 @@
+import { liveEn } from './live.en';
+import { meetupsEn } from './meetups.en';
 import type { Catalogue } from './nl';
 
 export const en: Catalogue = {
+  meetups: meetupsEn,
+  live: liveEn,
   app: {
     name: 'KennisCloud',
     tagline: 'Knowledge communities of the library',

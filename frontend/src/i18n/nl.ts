@@ -1,6 +1,11 @@
 // Dutch is the default language and defines the keys; en.ts must satisfy the same type.
 
+import { liveNl } from './live.nl';
+import { meetupsNl } from './meetups.nl';
+
 export const nl = {
+  meetups: meetupsNl,
+  live: liveNl,
   app: {
     name: 'KennisCloud',
     tagline: 'Kennisgemeenschappen van de bibliotheek',

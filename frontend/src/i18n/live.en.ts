@@ -1,0 +1,3 @@
+import type { liveNl } from './live.nl';
+
+export const liveEn: typeof liveNl = {};

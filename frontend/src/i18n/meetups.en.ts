@@ -1,0 +1,3 @@
+import type { meetupsNl } from './meetups.nl';
+
+export const meetupsEn: typeof meetupsNl = {};
