@@ -18,6 +18,7 @@ class ApiTokenSerializer(serializers.ModelSerializer):
 class MeUpdateInput(serializers.Serializer):
     display_name = serializers.CharField(max_length=60, required=False)
     language = serializers.ChoiceField(choices=["nl", "en"], required=False)
+    email_reminders = serializers.BooleanField(required=False, help_text="meetup reminders by e-mail too")
 
 
 class ApiTokenCreatedSerializer(ApiTokenSerializer):
@@ -29,8 +30,10 @@ class ApiTokenCreatedSerializer(ApiTokenSerializer):
 
 class MeOut(serializers.Serializer):
     id = serializers.IntegerField()
-    email = serializers.EmailField()
+    email = serializers.EmailField(allow_blank=True, help_text="empty for guests")
     display_name = serializers.CharField()
     language = serializers.CharField()
     is_staff = serializers.BooleanField()
+    is_guest = serializers.BooleanField(help_text="a meetup guest: a display name, access to one meetup only")
+    email_reminders = serializers.BooleanField(help_text="meetup reminders by e-mail (never for guests)")
     librarian_of = serializers.ListField(child=serializers.SlugField())

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from backend import realtime
-from backend.exceptions import DomainError, NotFound, ValidationFailed
+from backend.exceptions import DomainError, NotFound, PermissionDenied, ValidationFailed
 
 from .models import ApiToken, User
 
@@ -112,7 +112,13 @@ def api_token_owner(raw: str) -> User | None:
     return token.user if token is not None else None
 
 
-def user_update(*, actor: User, display_name: str | None = None, language: str | None = None) -> User:
+def user_update(
+    *,
+    actor: User,
+    display_name: str | None = None,
+    language: str | None = None,
+    email_reminders: bool | None = None,
+) -> User:
     fields = []
     if display_name is not None:
         display_name = display_name.strip()
@@ -123,6 +129,11 @@ def user_update(*, actor: User, display_name: str | None = None, language: str |
     if language is not None:
         actor.language = language
         fields.append("language")
+    if email_reminders is not None:
+        if actor.is_guest and email_reminders:
+            raise PermissionDenied()  # a guest has no e-mail address
+        actor.email_reminders = email_reminders
+        fields.append("email_reminders")
     if fields:
         actor.save(update_fields=fields)
     return actor

@@ -22,10 +22,12 @@ from .serializers import (
 def _me(user) -> dict:
     return {
         "id": user.pk,
-        "email": user.email,
+        "email": "" if user.is_guest else user.email,  # a guest's address is a placeholder
         "display_name": user.display_name,
         "language": user.language,
         "is_staff": user.is_staff,
+        "is_guest": user.is_guest,
+        "email_reminders": bool(user.email_reminders and not user.is_guest),
         "librarian_of": librarian_library_slugs(user),
     }
 

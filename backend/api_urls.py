@@ -46,4 +46,5 @@ urlpatterns = [
     path("moderation/", include("moderation.urls")),
     path("", include("resources.urls")),
     path("", include("meetups.urls")),
+    path("", include("notifications.urls")),
 ]

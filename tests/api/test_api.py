@@ -455,6 +455,8 @@ def test_me_and_language(client, member, librarian, library):
         "display_name": "Anouk",
         "language": "nl",
         "is_staff": False,
+        "is_guest": False,
+        "email_reminders": False,
         "librarian_of": [],
     }
     assert (
