@@ -97,12 +97,122 @@ def access_hosted_meetup(*, user: AnyUser, meetup_id: int) -> Meetup:
 
 
 def guest_meetup_id(user: User) -> int | None:
-    """For a guest: the meetup they joined; None for everyone else."""
+    """For a guest whose pass is still valid: the meetup they joined; None for everyone else (an
+    expired guest sees nothing at all)."""
     if not is_guest(user):
         return None
+    from django.utils import timezone
+
     from .models import Guest
 
-    try:
-        return user.guest_pass.meetup_id
-    except Guest.DoesNotExist:
-        return None
+    return (
+        Guest.objects.filter(user_id=user.pk, expires_at__gt=timezone.now())
+        .values_list("meetup_id", flat=True)
+        .first()
+    )
+
+
+# --- core: places, lists, support requests, RSVPs ----------------------------------------------------
+
+
+def branch_list(*, library) -> QuerySet:
+    from .models import Branch
+
+    return Branch.objects.filter(library=library).prefetch_related("rooms")
+
+
+def access_managed_branch(*, user: AnyUser, branch_id: int):
+    """A branch (places are public, else 404) that the user may manage: its library's librarians."""
+    from .models import Branch
+
+    branch = Branch.objects.filter(pk=branch_id).select_related("library").first()
+    if branch is None:
+        raise NotFound()
+    if not is_librarian_of(user, branch.library_id):
+        raise PermissionDenied()
+    return branch
+
+
+def access_managed_room(*, user: AnyUser, room_id: int):
+    from .models import Room
+
+    room = Room.objects.filter(pk=room_id).select_related("branch").first()
+    if room is None:
+        raise NotFound()
+    if not is_librarian_of(user, room.branch.library_id):
+        raise PermissionDenied()
+    return room
+
+
+def _when(qs: QuerySet[Meetup], when: str) -> QuerySet[Meetup]:
+    from django.utils import timezone
+
+    now = timezone.now()
+    if when == "past":
+        return qs.filter(ends_at__lt=now).order_by("-starts_at", "-pk")
+    return qs.filter(ends_at__gte=now).order_by("starts_at", "pk")
+
+
+def group_meetups(*, user: AnyUser, group: Group, when: str = "upcoming") -> QuerySet[Meetup]:
+    """Meetups of a group the user sees (`group` from groups.selectors.access_group): published,
+    cancelled and finished ones, drafts and requested ones only for their hosts."""
+    return _when(meetup_queryset().filter(visible_meetups_q(user), group=group), when)
+
+
+def library_agenda(*, library, when: str = "upcoming") -> QuerySet[Meetup]:
+    """The public agenda: meetups of the library's public groups once published (cancelled ones
+    stay, marked)."""
+    from groups.models import Visibility
+
+    qs = meetup_queryset().filter(
+        group__library=library, group__visibility=Visibility.PUBLIC, status__in=PUBLIC_STATUSES
+    )
+    return _when(qs, when)
+
+
+def support_request_queryset() -> QuerySet:
+    from .models import SupportRequest
+
+    return SupportRequest.objects.select_related(
+        "meetup",
+        "meetup__group",
+        "meetup__room",
+        "preferred_branch",
+        "requested_by",
+        "decided_by",
+        "library",
+    )
+
+
+def library_support_requests(*, user: AnyUser, library, state: str | None = None) -> QuerySet:
+    """A library's support requests, for its librarians (and staff)."""
+    if not is_librarian_of(user, library.pk):
+        raise PermissionDenied()
+    qs = support_request_queryset().filter(library=library).order_by("-created_at", "-pk")
+    if state:
+        qs = qs.filter(state=state)
+    return qs
+
+
+def access_support_request(*, user: AnyUser, request_id: int):
+    """A support request for a librarian of its library (404 when its meetup is invisible to the
+    user, 403 for everyone else who sees it)."""
+    request = support_request_queryset().filter(pk=request_id).first()
+    if request is None:
+        raise NotFound()
+    if is_librarian_of(user, request.library_id):
+        return request
+    if not Meetup.objects.filter(visible_meetups_q(user), pk=request.meetup_id).exists():
+        raise NotFound()
+    raise PermissionDenied()
+
+
+def rsvp_list(*, meetup: Meetup) -> QuerySet:
+    """All answers to a meetup (precondition: the caller hosts it), waiting list in order."""
+    from .models import Rsvp
+
+    return (
+        Rsvp.objects.filter(meetup=meetup)
+        .select_related("user")
+        .order_by("waitlisted_at", "created_at", "pk")
+    )
