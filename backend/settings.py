@@ -236,11 +236,12 @@ SECURE_CSP = {
 
 # --- REST -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Both refuse meetup guests on every view that has not opted in (backend/permissions.py).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "accounts.authentication.BearerTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "backend.permissions.GuestGuardBearerTokenAuthentication",
+        "backend.permissions.GuestGuardSessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_PERMISSION_CLASSES": ["backend.permissions.RefuseGuests"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

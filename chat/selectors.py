@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 
 from backend.exceptions import NotFound
@@ -35,23 +35,28 @@ def visible_group_seqs(*, user: AnyUser, group_ids: list[int]) -> dict[int, int]
     return dict(Group.objects.filter(visible_groups_q(user), pk__in=group_ids).values_list("pk", "last_seq"))
 
 
+def _guest_thread_q(user: AnyUser, field: str):
+    """A meetup guest sees only its meetup's thread (None: not a guest). See meetups.live."""
+    if not getattr(user, "is_guest", False):
+        return None
+    from meetups.live import guest_thread_q  # meetups depends on chat
+
+    return guest_thread_q(user, field)
+
+
 def access_thread(*, user: AnyUser, thread_id: int) -> Thread:
-    thread = (
-        Thread.objects.select_related("group", "created_by")
-        .filter(pk=thread_id, group__in=Group.objects.filter(visible_groups_q(user)))
-        .first()
-    )
+    guest = _guest_thread_q(user, "pk")
+    scope = guest if guest is not None else Q(group__in=Group.objects.filter(visible_groups_q(user)))
+    thread = Thread.objects.select_related("group", "created_by").filter(scope, pk=thread_id).first()
     if thread is None:
         raise NotFound()
     return thread
 
 
 def access_message(*, user: AnyUser, message_id: int) -> Message:
-    message = (
-        Message.objects.select_related("group", "thread", "author")
-        .filter(pk=message_id, group__in=Group.objects.filter(visible_groups_q(user)))
-        .first()
-    )
+    guest = _guest_thread_q(user, "thread_id")
+    scope = guest if guest is not None else Q(group__in=Group.objects.filter(visible_groups_q(user)))
+    message = Message.objects.select_related("group", "thread", "author").filter(scope, pk=message_id).first()
     if message is None:
         raise NotFound()
     return message

@@ -56,6 +56,12 @@ def ensure_may_send(
     then moderation (ban and mute for every write; lock and slow mode for new messages)."""
     moderation_checks.ensure_not_banned(user=author, group=group)  # before membership: say why
     ensure_can_post(author, group)
+    if author.is_guest:
+        from meetups.live import ensure_guest_may_write  # meetups depends on chat
+
+        ensure_guest_may_write(
+            user=author, group=group, thread_id=thread.pk if thread else None, new_message=new_message
+        )
     moderation_checks.check_write(user=author, group=group, thread=thread, new_message=new_message)
     if not new_message:
         check_rate_limit(user=author, bucket="write")

@@ -46,6 +46,8 @@ def visible_groups_q(user: AnyUser) -> Q:
     public = Q(visibility=Visibility.PUBLIC)
     if not user.is_authenticated:
         return public
+    if getattr(user, "is_guest", False):
+        return Q(pk__in=[])  # a meetup guest sees no group: only its meetup (meetups.live)
     if user.is_staff:
         return Q(pk__isnull=False)  # everything; an empty Q() would vanish when OR-ed
     member = Exists(Membership.objects.filter(group=OuterRef("pk"), user=user, state=MembershipState.ACTIVE))
@@ -96,6 +98,10 @@ def can_manage_group(user: AnyUser, group: Group) -> bool:
 def can_post(user: AnyUser, group: Group) -> bool:
     if not user.is_authenticated:
         return False
+    if getattr(user, "is_guest", False):
+        from meetups.live import guest_may_post  # meetups depends on groups
+
+        return guest_may_post(user, group)
     if Membership.objects.filter(user=user, group=group, state=MembershipState.ACTIVE).exists():
         return True
     return is_librarian_of(user, group.library_id)

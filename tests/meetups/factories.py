@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -45,3 +46,30 @@ def make_meetup(
         meetup.thread = thread_create(actor=host, group=group, title=title)
         meetup.save(update_fields=["thread"])
     return meetup
+
+
+def make_live(meetup: Meetup, code: str | None = None) -> Meetup:
+    """The meetup in live mode with a join code, like meetups.live.live_start leaves it."""
+    from meetups.models import new_join_code
+
+    meetup.join_code = code or new_join_code()
+    meetup.live_started_at = timezone.now()
+    meetup.live_ended_at = None
+    meetup.save(update_fields=["join_code", "live_started_at", "live_ended_at"])
+    return meetup
+
+
+def make_guest(
+    meetup: Meetup, display_name: str = "Gast Gerda", *, expires_at: datetime | None = None
+) -> User:
+    """A guest of the meetup, like joining by its code makes one (without the session)."""
+    from django.conf import settings
+
+    from meetups.models import Guest
+
+    user = User.objects.create_user(
+        email=f"guest-{uuid.uuid4()}@guest.invalid", password=None, display_name=display_name, is_guest=True
+    )
+    grace = timedelta(minutes=settings.KENNISCLOUD["GUEST_GRACE_MINUTES"])
+    Guest.objects.create(user=user, meetup=meetup, expires_at=expires_at or meetup.ends_at + grace)
+    return user
