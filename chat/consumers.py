@@ -29,6 +29,14 @@ from backend import realtime
 from backend.exceptions import DomainError, NotFound, error_payload, validation_error_from
 from groups.models import Group
 from groups.selectors import access_group
+from meetups.frames import QUESTION_FRAMES
+from meetups.live import (
+    GuestScope,
+    access_guest_group_live,
+    active_guest,
+    guest_event_visible,
+    guest_group_seqs,
+)
 from moderation.frames import MODERATION_FRAMES
 from moderation.selectors import moderated_group_ids, moderated_library
 from moderation.serializers import LibraryRefInput
@@ -68,6 +76,12 @@ class Subscription:
     group: Group
     last_seq: int
     moderator: bool = False  # moderators receive hidden/removed messages marked, members withheld
+    # A meetup guest's subscription: only events about its meetup and its conversation are sent;
+    # the others advance last_seq silently (meetups.live.guest_event_visible).
+    guest: GuestScope | None = None
+
+    def withholds(self, event: dict[str, Any]) -> bool:
+        return self.guest is not None and not guest_event_visible(event, self.guest)
 
 
 class ProtocolError(DomainError):
@@ -159,6 +173,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.bad_frames = 0
         self.last_typing: dict[int, float] = {}
         self.moderating: set[int] = set()
+        self.is_guest = bool(getattr(user, "is_guest", False))
         await realtime.join_user(self.channel_name, user.pk)
         self.token_id = self.scope.get("api_token_id")
         if self.token_id:
@@ -185,6 +200,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
             handler, serializer_class = self._route(frame.get("type"))
             data = self._validate(serializer_class, frame)
             self.bad_frames = 0
+            if self.is_guest:
+                await self._guest_check()
             await handler(data)
         except DomainError as error:
             await self._send_error(error, echo)
@@ -231,7 +248,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
             "read": (self.on_read, serializers.ReadInput),
             "ping": (self.on_ping, None),
             "moderation.subscribe": (self.on_moderation_subscribe, LibraryRefInput),
-            **{name: (self._moderation_handler(name), spec[1]) for name, spec in MODERATION_FRAMES.items()},
+            # Frames of other apps: each an access check + one service (moderation, meetup questions).
+            **{
+                name: (self._service_handler(service), serializer)
+                for name, (service, serializer) in {**MODERATION_FRAMES, **QUESTION_FRAMES}.items()
+            },
         }
         if not isinstance(frame_type, str) or frame_type not in routes:
             self._count_bad_frame()
@@ -255,7 +276,12 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.bad_frames += 1
 
     async def on_subscribe(self, data: dict[str, Any]) -> None:
-        group, moderator = await self._call(access_group_live, slug=data["group"])
+        guest = None
+        if self.is_guest:
+            group, guest = await self._call(access_guest_group_live, slug=data["group"])
+            moderator = False
+        else:
+            group, moderator = await self._call(access_group_live, slug=data["group"])
         await realtime.join_group(self.channel_name, group.pk)
         # Read after joining the channel group: whatever commits from here on arrives live too.
         after_seq = data.get("after_seq")
@@ -263,7 +289,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
             after_seq = group.last_seq
         catch_up = await self._call_db(group_events_after, group=group, after_seq=after_seq)
         first = group.pk not in self.subscriptions
-        self.subscriptions[group.pk] = Subscription(group=group, last_seq=after_seq, moderator=moderator)
+        self.subscriptions[group.pk] = Subscription(
+            group=group, last_seq=after_seq, moderator=moderator, guest=guest
+        )
         self.slugs[group.slug] = group.pk
         await self._deliver_catch_up(group.pk, catch_up)
         await self._send_frame(
@@ -314,9 +342,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.last_typing[data["thread"]] = now
         await self._call(_typing, **data)
 
-    def _moderation_handler(self, frame_type: str) -> Callable[[dict], Any]:
+    def _service_handler(self, service: Callable[..., Any]) -> Callable[[dict], Any]:
         async def handle(data: dict[str, Any]) -> None:
-            await self._call(MODERATION_FRAMES[frame_type][0], **data)
+            await self._call(service, **data)
 
         return handle
 
@@ -338,7 +366,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
         channels-redis group_expiry never lapses), drop groups the user may no longer see even if a
         revocation message was lost, and fill any trailing event the layer dropped."""
         await realtime.join_user(self.channel_name, self.user.pk)
-        seqs = await self._call(visible_group_seqs, group_ids=list(self.subscriptions))
+        seqs = await self._call(
+            guest_group_seqs if self.is_guest else visible_group_seqs, group_ids=list(self.subscriptions)
+        )
         # Roles change: a demoted moderator stops receiving hidden text, a promoted one starts.
         moderated = await self._call(
             moderated_group_ids, groups=[s.group for s in self.subscriptions.values()]
@@ -370,6 +400,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
         seq = event["seq"]
         if seq <= subscription.last_seq:
             return
+        if subscription.guest is not None and time.time() >= subscription.guest.expires_at.timestamp():
+            await self._end_subscription(message["group_id"], reason="expired")
+            return
         if seq > subscription.last_seq + 1:
             # The layer dropped or reordered something: fill the gap from the event log.
             catch_up = await self._call_db(
@@ -378,12 +411,17 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self._deliver_catch_up(message["group_id"], catch_up)
             return
         subscription.last_seq = seq
+        if subscription.withholds(event):
+            return
         await self._send_frame(redact(event, moderator=subscription.moderator, viewer_id=self.user.pk))
 
     async def group_ephemeral(self, message: dict[str, Any]) -> None:
-        if message["group_id"] not in self.subscriptions:
+        subscription = self.subscriptions.get(message["group_id"])
+        if subscription is None:
             return
         event = message["event"]
+        if subscription.withholds(event):
+            return
         if event["type"] == "typing" and event["user"]["id"] == self.user.pk:
             return
         await self._send_frame(event)
@@ -408,7 +446,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if subscription is None:
             return
         try:
-            await self._call(access_group, slug=subscription.group.slug)
+            await self._call(
+                access_guest_group_live if self.is_guest else access_group, slug=subscription.group.slug
+            )
         except NotFound:
             await self._end_subscription(message["group_id"], reason="removed")
 
@@ -429,10 +469,20 @@ class LiveConsumer(AsyncWebsocketConsumer):
         for event in catch_up.events:
             if event["seq"] > subscription.last_seq:
                 subscription.last_seq = event["seq"]
+                if subscription.withholds(event):
+                    continue
                 await self._send_frame(
                     redact(event, moderator=subscription.moderator, viewer_id=self.user.pk)
                 )
         subscription.last_seq = max(subscription.last_seq, catch_up.last_seq)
+
+    async def _guest_check(self) -> None:
+        """A guest whose pass expired loses its subscriptions at its next frame (`expired`); the
+        frame itself is then refused by the access checks like any other."""
+        if not self.subscriptions or await self._call_db(active_guest, user=self.user) is not None:
+            return
+        for group_id in list(self.subscriptions):
+            await self._end_subscription(group_id, reason="expired")
 
     async def _end_subscription(self, group_id: int, reason: str | None) -> None:
         subscription = self.subscriptions.pop(group_id)
