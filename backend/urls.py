@@ -8,6 +8,7 @@ from django.urls import include, path, re_path
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from backend.exceptions import NotFound
+from meetups.embed import embed_agenda
 
 
 @ensure_csrf_cookie
@@ -64,5 +65,6 @@ urlpatterns = [
     re_path(r"^api/(?P<rest>.*)$", api_not_found),
     path("healthz", health),
     path("resources/<int:resource_id>", resource_page),
+    path("embed/libraries/<slug:slug>/agenda", embed_agenda),
     re_path(r"^(?!static/|assets/|ws/).*$", spa),
 ]

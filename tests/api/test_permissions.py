@@ -392,13 +392,19 @@ def served_endpoints(patterns, prefix: str = "") -> set[tuple[str, str]]:
     return served
 
 
-# Included URLconfs with their own matrix: moderation/ (tests/moderation/test_permissions.py) and
-# resources (tests/resources/test_permissions.py).
+# Included URLconfs with their own matrix: moderation/ (tests/moderation/test_permissions.py),
+# resources (tests/resources/test_permissions.py) and meetups (tests/meetups/test_permissions_*.py).
 
 
 def test_the_matrix_covers_every_endpoint(world):
     """A new view or method in backend/api_urls.py (or a URLconf it includes) fails here until it has
     a row above — or in the matrix of the included URLconf."""
+    from tests.meetups import (
+        test_permissions_core,
+        test_permissions_live,
+        test_permissions_qa,
+        test_permissions_reach,
+    )
     from tests.moderation.test_permissions import covered_endpoints as moderation_covered
     from tests.resources.test_permissions import covered_endpoints as resources_covered
 
@@ -411,6 +417,13 @@ def test_the_matrix_covers_every_endpoint(world):
     covered.add(("post", "auth/token/"))  # test_token_create_needs_credentials_not_a_session
     covered |= moderation_covered(world.library.slug)
     covered |= resources_covered(world.library.slug)
+    for meetups_matrix in (
+        test_permissions_core,
+        test_permissions_live,
+        test_permissions_qa,
+        test_permissions_reach,
+    ):
+        covered |= meetups_matrix.covered_endpoints(world.library.slug)
     assert served - covered == set()
 
 
