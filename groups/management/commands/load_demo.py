@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 from allauth.account.models import EmailAddress
@@ -42,6 +43,63 @@ GUIDELINES = """Huisregels van Bibliotheek Voorbeeldstad
 3. Geen reclame of spam.
 4. Blijf bij het onderwerp van de kennisgroep.
 5. Twijfel je? Meld een bericht; een community-bibliothecaris kijkt mee."""
+
+DEMO_PLACES = [
+    (
+        "Centrale Bibliotheek",
+        "Stationsplein 1, Voorbeeldstad",
+        [
+            (
+                "De Kennisboom",
+                40,
+                "Rolstoeltoegankelijk; ringleiding; invalidentoilet op dezelfde verdieping.",
+            ),
+            ("Leescafé", 20, "Begane grond, drempelvrij."),
+        ],
+    ),
+    (
+        "Wijkbibliotheek Oost",
+        "Oosterstraat 12, Voorbeeldstad",
+        [("Studieruimte", 12, "Eerste verdieping, met lift.")],
+    ),
+]
+
+DEMO_MEETUPS = [
+    {
+        "fields": {
+            "title": "Kennis Werkplaats: zonnepanelen op je dak",
+            "description": "Hoe begin je met zonnepanelen? Buurtbewoners delen hun ervaringen, een "
+            "energiecoach beantwoordt vragen. Ook online te volgen.",
+            "in_person": True,
+            "online": True,
+            "online_url": "https://meet.voorbeeldstad.example/zonnepanelen",
+            "capacity": 30,
+        },
+        "in_days": 7,
+        "start": time(19, 30),
+        "hours": 2,
+        "request": {"wants_room": True, "wants_promotion": True, "help": "Graag een beamer en koffie."},
+        "approve": "De Kennisboom",
+        "note": "Beamer en koffie staan klaar. We zetten hem in de nieuwsbrief.",
+        "rsvps": [("anouk", "going"), ("bram", "maybe")],
+    },
+    {
+        "fields": {
+            "title": "Energiecafé: isoleren voor beginners",
+            "description": "Praktische tips om je huis te isoleren, met voorbeelden uit de buurt.",
+            "in_person": True,
+            "online": False,
+            "capacity": 12,
+        },
+        "in_days": 14,
+        "start": time(14, 0),
+        "hours": 1.5,
+        "request": {"wants_room": True, "preferred_branch": "Wijkbibliotheek Oost", "help": ""},
+        "approve": None,
+        "note": "",
+        "rsvps": [],
+    },
+]
 
 GROUPS = [
     {
@@ -150,6 +208,7 @@ class Command(BaseCommand):
             for spec in GROUPS:
                 self._group(library, spec, users)
             self._catalogue(library, users)
+            self._meetups(library, users)
             if not moderation_selectors.library_settings(library_id=library.pk).guidelines:
                 moderation_services.library_settings_update(
                     actor=users["sanne"], library_id=library.pk, guidelines=GUIDELINES
@@ -185,6 +244,55 @@ class Command(BaseCommand):
                     )
         for thread in Thread.objects.filter(group__library=library):
             suggestions_recompute(thread_id=thread.pk)
+
+    def _meetups(self, library: Library, users: dict[str, User]) -> None:
+        """Two branches with rooms; in the energy group a hybrid Kennis Werkplaats next week (room
+        approved, promoted, Anouk going, Bram maybe) and an Energiecafé whose room request waits in
+        Sanne's queue. Through the services, as hosts and librarians would."""
+        from zoneinfo import ZoneInfo
+
+        from meetups import services as meetup_services
+        from meetups.models import Meetup, Room
+
+        if Meetup.objects.filter(group__library=library).exists():
+            return
+        sanne = users["sanne"]
+        rooms: dict[str, Room] = {}
+        branches: dict[str, int] = {}
+        for branch_name, address, branch_rooms in DEMO_PLACES:
+            branch = meetup_services.branch_create(
+                actor=sanne, library=library, name=branch_name, address=address
+            )
+            branches[branch_name] = branch.pk
+            for name, capacity, accessibility in branch_rooms:
+                rooms[name] = meetup_services.room_create(
+                    actor=sanne, branch=branch, name=name, capacity=capacity, accessibility=accessibility
+                )
+        group = Group.objects.get(slug="energie-en-klimaat")
+        amsterdam = ZoneInfo("Europe/Amsterdam")
+        today = datetime.now(amsterdam).date()
+
+        def evening(days: int, start: time, hours: float) -> dict[str, datetime]:
+            starts = datetime.combine(today + timedelta(days=days), start, tzinfo=amsterdam)
+            return {"starts_at": starts, "ends_at": starts + timedelta(hours=hours)}
+
+        for spec in DEMO_MEETUPS:
+            meetup = meetup_services.meetup_create(
+                actor=sanne,
+                group=group,
+                data={**spec["fields"], **evening(spec["in_days"], spec["start"], spec["hours"])},
+            )
+            asked = dict(spec["request"])
+            if asked.get("preferred_branch"):
+                asked["preferred_branch"] = branches[asked["preferred_branch"]]
+            request = meetup_services.support_request_create(actor=sanne, meetup=meetup, **asked)
+            if spec["approve"]:
+                meetup_services.support_request_approve(
+                    actor=sanne, request=request, room=rooms[spec["approve"]].pk, note=spec["note"]
+                )
+                meetup = Meetup.objects.get(pk=meetup.pk)
+                for key, answer in spec["rsvps"]:
+                    meetup_services.rsvp_set(actor=users[key], meetup=meetup, answer=answer)
 
     def _account(self, email: str, name: str, staff: bool) -> User:
         user = User.objects.filter(email=email).first()
