@@ -13,6 +13,9 @@ export interface Me {
   display_name: string;
   language: Language;
   is_staff: boolean;
+  /** A meetup guest: a display name and access to that meetup's conversation only. */
+  is_guest?: boolean;
+  email_reminders?: boolean;
   librarian_of: string[];
 }
 
