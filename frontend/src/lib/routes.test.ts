@@ -36,6 +36,32 @@ describe('routes', () => {
     expect(paths.catalogueImport('voorbeeldstad')).toBe('/libraries/voorbeeldstad/catalogus');
   });
 
+  it('matches the live meetup screens: join by code, live page, projector', () => {
+    expect(matchRoute('/m/K7P9QX')).toEqual({ name: 'liveJoin', code: 'K7P9QX' });
+    expect(matchRoute('/m/')).toEqual({ name: 'liveJoin', code: '' });
+    expect(matchRoute('/bijeenkomsten/12/live')).toEqual({ name: 'meetupLive', id: 12 });
+    expect(matchRoute('/bijeenkomsten/12/projector/')).toEqual({ name: 'meetupProjector', id: 12 });
+    expect(matchRoute('/bijeenkomsten/x/live')).toEqual({ name: 'notFound' });
+    expect(matchRoute(paths.liveJoin('AB CD'))).toEqual({ name: 'liveJoin', code: 'AB CD' });
+    expect(paths.meetupLive(3)).toBe('/bijeenkomsten/3/live');
+    expect(paths.meetupProjector(3)).toBe('/bijeenkomsten/3/projector');
+  });
+
+  it('matches the meetup pages, the library agenda, requests and rooms, and notifications', () => {
+    expect(matchRoute('/groups/energie/bijeenkomsten')).toEqual({ name: 'groupMeetups', slug: 'energie' });
+    expect(matchRoute('/bijeenkomsten/41')).toEqual({ name: 'meetup', id: 41 });
+    expect(matchRoute('/bijeenkomsten/41/verslag/')).toEqual({ name: 'meetupSummary', id: 41 });
+    expect(matchRoute('/bijeenkomsten/abc')).toEqual({ name: 'notFound' });
+    expect(matchRoute('/libraries/voorbeeldstad/agenda')).toEqual({ name: 'libraryAgenda', library: 'voorbeeldstad' });
+    expect(matchRoute('/libraries/voorbeeldstad/aanvragen')).toEqual({ name: 'supportRequests', library: 'voorbeeldstad' });
+    expect(matchRoute('/libraries/voorbeeldstad/zalen')).toEqual({ name: 'rooms', library: 'voorbeeldstad' });
+    expect(matchRoute('/meldingen')).toEqual({ name: 'notifications' });
+    expect(matchRoute(paths.groupMeetups('a b'))).toEqual({ name: 'groupMeetups', slug: 'a b' });
+    expect(paths.meetup(3)).toBe('/bijeenkomsten/3');
+    expect(paths.meetupSummary(3)).toBe('/bijeenkomsten/3/verslag');
+    expect(paths.libraryAgenda('x')).toBe('/libraries/x/agenda');
+  });
+
   it('only follows local next links', () => {
     expect(safeNext('/groups/x')).toBe('/groups/x');
     expect(safeNext('//evil.example')).toBe('/');

@@ -13,6 +13,17 @@ export type Route =
   | { name: 'collection'; slug: string }
   | { name: 'resource'; id: number }
   | { name: 'catalogueImport'; library: string }
+  | { name: 'liveJoin'; code: string }
+  | { name: 'meetupLive'; id: number }
+  | { name: 'meetupProjector'; id: number }
+  // meetups (fe1)
+  | { name: 'groupMeetups'; slug: string }
+  | { name: 'meetup'; id: number }
+  | { name: 'meetupSummary'; id: number }
+  | { name: 'libraryAgenda'; library: string }
+  | { name: 'supportRequests'; library: string }
+  | { name: 'rooms'; library: string }
+  | { name: 'notifications' }
   | { name: 'notFound' };
 
 const patterns: [RegExp, (m: string[]) => Route][] = [
@@ -30,6 +41,19 @@ const patterns: [RegExp, (m: string[]) => Route][] = [
   [/^\/groups\/([^/]+)\/collectie\/?$/, (m) => ({ name: 'collection', slug: m[1] })],
   [/^\/resources\/(\d+)\/?$/, (m) => ({ name: 'resource', id: Number(m[1]) })],
   [/^\/libraries\/([^/]+)\/catalogus\/?$/, (m) => ({ name: 'catalogueImport', library: m[1] })],
+  // live meetups (fe2): the join page, the live page, the projector wall
+  [/^\/m\/?$/, () => ({ name: 'liveJoin', code: '' })],
+  [/^\/m\/([^/]+)\/?$/, (m) => ({ name: 'liveJoin', code: m[1] })],
+  [/^\/bijeenkomsten\/(\d+)\/live\/?$/, (m) => ({ name: 'meetupLive', id: Number(m[1]) })],
+  [/^\/bijeenkomsten\/(\d+)\/projector\/?$/, (m) => ({ name: 'meetupProjector', id: Number(m[1]) })],
+  // meetups (fe1): the group's meetups, the meetup page, its summary, the library's agenda, requests and rooms, notifications
+  [/^\/groups\/([^/]+)\/bijeenkomsten\/?$/, (m) => ({ name: 'groupMeetups', slug: m[1] })],
+  [/^\/bijeenkomsten\/(\d+)\/?$/, (m) => ({ name: 'meetup', id: Number(m[1]) })],
+  [/^\/bijeenkomsten\/(\d+)\/verslag\/?$/, (m) => ({ name: 'meetupSummary', id: Number(m[1]) })],
+  [/^\/libraries\/([^/]+)\/agenda\/?$/, (m) => ({ name: 'libraryAgenda', library: m[1] })],
+  [/^\/libraries\/([^/]+)\/aanvragen\/?$/, (m) => ({ name: 'supportRequests', library: m[1] })],
+  [/^\/libraries\/([^/]+)\/zalen\/?$/, (m) => ({ name: 'rooms', library: m[1] })],
+  [/^\/meldingen\/?$/, () => ({ name: 'notifications' })],
 ];
 
 function decode(s: string): string {
@@ -61,6 +85,16 @@ export const paths = {
   collection: (slug: string) => `/groups/${encodeURIComponent(slug)}/collectie`,
   resource: (id: number) => `/resources/${id}`,
   catalogueImport: (library: string) => `/libraries/${encodeURIComponent(library)}/catalogus`,
+  liveJoin: (code = '') => (code ? `/m/${encodeURIComponent(code)}` : '/m'),
+  meetupLive: (id: number) => `/bijeenkomsten/${id}/live`,
+  meetupProjector: (id: number) => `/bijeenkomsten/${id}/projector`,
+  groupMeetups: (slug: string) => `/groups/${encodeURIComponent(slug)}/bijeenkomsten`,
+  meetup: (id: number) => `/bijeenkomsten/${id}`,
+  meetupSummary: (id: number) => `/bijeenkomsten/${id}/verslag`,
+  libraryAgenda: (library: string) => `/libraries/${encodeURIComponent(library)}/agenda`,
+  supportRequests: (library: string) => `/libraries/${encodeURIComponent(library)}/aanvragen`,
+  rooms: (library: string) => `/libraries/${encodeURIComponent(library)}/zalen`,
+  notifications: () => '/meldingen',
 };
 
 /** Only same-site paths are followed after login (no open redirect). */

@@ -92,7 +92,61 @@ export type SequencedEvent =
   | ThreadResourceAddedEvent
   | ThreadResourceEvent<'thread.resource_removed'>
   | SuggestionDismissedEvent
-  | CollectionChangedEvent;
+  | CollectionChangedEvent
+  | MeetupChangedEvent
+  | MeetupRsvpsEvent
+  | MeetupSummaryEvent
+  | MeetupQuestionEvent;
+
+// ---- meetups (docs/meetups.md, "Live protocol"; types in api/meetups.ts)
+import type { Meetup, Notification, SupportRequest } from '../api/meetups';
+
+/** A meetup was published, changed, cancelled, went live or ended, or finished: the meetup as a member sees it. */
+export interface MeetupChangedEvent {
+  type: 'meetup.changed';
+  group: string;
+  seq: number;
+  meetup: Meetup;
+}
+/** The RSVP counts of a meetup changed. */
+export interface MeetupRsvpsEvent {
+  type: 'meetup.rsvps';
+  group: string;
+  seq: number;
+  meetup: number;
+  going_count: number;
+  maybe_count: number;
+  waitlist_count: number;
+  seats_left: number | null;
+}
+/** A meetup's summary was published. */
+export interface MeetupSummaryEvent {
+  type: 'meetup.summary';
+  group: string;
+  seq: number;
+  meetup: number;
+  summary: { state: string; published_at: string | null };
+}
+/** User event: a new notification and the unread count. */
+export interface NotificationFrame {
+  type: 'notification';
+  notification: Notification;
+  unread: number;
+}
+/** Librarians (after `moderation.subscribe`): a new or decided support request. */
+export interface SupportRequestFrame {
+  type: 'support.request';
+  request: SupportRequest;
+}
+
+/** Live mode (fe2): a question was asked, voted on, changed state or was hidden (`question.hidden`). */
+export interface MeetupQuestionEvent {
+  type: 'meetup.question';
+  group: string;
+  seq: number;
+  meetup: number;
+  question: import('../api/live').Question;
+}
 
 // ---- resources (docs/resources.md, "Live events")
 
@@ -312,11 +366,27 @@ export type EphemeralFrame =
   | ReportFrame
   | MessageHeldFrame
   | AppealCreatedFrame
-  | ThreadSuggestionsFrame;
+  | ThreadSuggestionsFrame
+  | NotificationFrame
+  | SupportRequestFrame;
 
 export type ServerFrame = SequencedEvent | EphemeralFrame;
 /** What `parseFrame` gives: a frame this client knows, or an unknown one that still has its place in a group's sequence. */
 export type ParsedFrame = ServerFrame | UnknownSequencedEvent;
+
+/** Message events after `message.created`: each carries the message as it is now (moderation ones included). */
+export const MESSAGE_UPDATE_TYPES = [
+  'message.edited',
+  'message.deleted',
+  'reaction.changed',
+  'message.hidden',
+  'message.unhidden',
+  'message.removed',
+  'message.pinned',
+  'message.unpinned',
+  'message.approved',
+  'message.resources',
+] as const;
 
 const SEQUENCED: ReadonlySet<string> = new Set([
   'message.created',
@@ -338,6 +408,10 @@ const SEQUENCED: ReadonlySet<string> = new Set([
   'thread.resource_removed',
   'thread.suggestion_dismissed',
   'collection.changed',
+  'meetup.changed',
+  'meetup.rsvps',
+  'meetup.summary',
+  'meetup.question',
 ]);
 
 const EPHEMERAL: ReadonlySet<string> = new Set([
@@ -359,6 +433,8 @@ const EPHEMERAL: ReadonlySet<string> = new Set([
   'message.held',
   'appeal.created',
   'thread.suggestions',
+  'notification',
+  'support.request',
 ]);
 
 /** Has a group sequence number (known or not): goes through the sequencer. */

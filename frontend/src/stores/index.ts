@@ -3,6 +3,7 @@ import { setLanguageSource } from '../api/client';
 import { i18n } from '../i18n/index.svelte';
 import { moderatorRole } from '../lib/moderation';
 import { RealtimeClient, socketUrl } from '../realtime/client';
+import { MESSAGE_UPDATE_TYPES } from '../realtime/protocol';
 import { ChatStore } from './chat.svelte';
 import { CollectionStore } from './collection.svelte';
 import { ConnectionStore } from './connection.svelte';
@@ -86,18 +87,7 @@ rt.on('message.created', (ev) => {
   if (unread) groups.addUnread(ev.group, 1);
 });
 // Every other message event carries the message as it is now (moderation ones included): upsert it.
-for (const type of [
-  'message.edited',
-  'message.deleted',
-  'reaction.changed',
-  'message.hidden',
-  'message.unhidden',
-  'message.removed',
-  'message.pinned',
-  'message.unpinned',
-  'message.approved',
-  'message.resources',
-] as const) {
+for (const type of MESSAGE_UPDATE_TYPES) {
   rt.on(type, (ev) => chat.onMessageEvent(ev));
 }
 rt.on('thread.created', (ev) => threads.onThreadCreated(ev));
