@@ -1,3 +1,4 @@
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 
@@ -8,3 +9,9 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema):
         return {"type": "http", "scheme": "bearer", "description": "Personal API token (kc_…)"}
+
+
+class GuestGuardSessionScheme(SessionScheme):
+    """The session login, wrapped by backend.permissions to refuse meetup guests."""
+
+    target_class = "backend.permissions.GuestGuardSessionAuthentication"

@@ -262,6 +262,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "SupportRequestStateEnum": "meetups.models.SupportState",
+        "QuestionStateEnum": "meetups.models.QuestionState",
+        "SummaryStateEnum": ["draft", "published"],
+        "ResourceKindEnum": "resources.models.Kind",
+        "MeetupStatusEnum": "meetups.models.MeetupStatus",
+        "RsvpAnswerEnum": "meetups.models.RsvpAnswer",
+    },
 }
 
 # --- i18n -----------------------------------------------------------------------------------
@@ -320,6 +328,9 @@ KENNISCLOUD = {
     # A library's remote catalogue (SRU) for ISBN lookups; empty: only the imported catalogue.
     "SRU_ADAPTER": os.environ.get("KENNISCLOUD_SRU_ADAPTER", ""),
     "SRU_URL": os.environ.get("KENNISCLOUD_SRU_URL", ""),
+    # The public address of the site, for links in e-mails sent by the worker (no request there);
+    # when empty the first DJANGO_CSRF_TRUSTED_ORIGINS entry is used.
+    "SITE_URL": os.environ.get("KENNISCLOUD_SITE_URL", ""),
     # Meetups: guests keep access to a meetup's conversation this long after it ends.
     "GUEST_GRACE_MINUTES": env_int("KENNISCLOUD_GUEST_GRACE_MINUTES", 60),
     # Attempts to join by code (right or wrong) per client address per minute.

@@ -137,7 +137,7 @@ def site_origin(request=None) -> str:
     """The site's origin for absolute links: from the request, else the configured site URL."""
     if request is not None:
         return request.build_absolute_uri("/").rstrip("/")
-    configured = settings.KENNISCLOUD.get("SITE_URL") or ""
+    configured = settings.KENNISCLOUD["SITE_URL"]
     if not configured and settings.CSRF_TRUSTED_ORIGINS:
         configured = settings.CSRF_TRUSTED_ORIGINS[0]
     return (configured or "http://localhost:8000").rstrip("/")

@@ -118,12 +118,12 @@ class RoomWithBranchOut(RoomOut):
     branch = BranchBriefOut()
 
 
-class GroupRefOut(serializers.Serializer):
+class MeetupGroupRefOut(serializers.Serializer):
     slug = serializers.CharField()
     name = serializers.CharField()
 
 
-class GroupVisOut(GroupRefOut):
+class GroupVisOut(MeetupGroupRefOut):
     visibility = serializers.CharField()
 
 
@@ -132,7 +132,7 @@ class MeetupRefOut(serializers.Serializer):
     title = serializers.CharField()
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
-    group = GroupRefOut()
+    group = MeetupGroupRefOut()
 
 
 class IdNameOut(serializers.Serializer):
@@ -172,7 +172,7 @@ class MeetupOut(serializers.Serializer):
     id = serializers.IntegerField()
     url = serializers.CharField()
     group = GroupVisOut()
-    library = GroupRefOut()
+    library = MeetupGroupRefOut()
     title = serializers.CharField()
     description = serializers.CharField()
     description_html = serializers.CharField()

@@ -145,6 +145,7 @@ class MessageResourcesView(APIView):
 class MessageResourceDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(responses={204: None})
     def delete(self, request: Request, message_id: int, resource_id: int) -> Response:
         message = access_message(user=request.user, message_id=message_id)
         services.message_resource_detach(actor=request.user, message=message, resource_id=resource_id)
@@ -184,6 +185,7 @@ class ThreadResourcesView(APIView):
 class ThreadResourceDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(responses={204: None})
     def delete(self, request: Request, thread_id: int, resource_id: int) -> Response:
         thread = access_thread(user=request.user, thread_id=thread_id)
         services.thread_resource_remove(actor=request.user, thread=thread, resource_id=resource_id)
@@ -265,6 +267,7 @@ class CollectionItemView(APIView):
         [item] = selectors.group_collection(group=group, item_id=item.pk)
         return Response(_item(item))
 
+    @extend_schema(responses={204: None})
     def delete(self, request: Request, slug: str, item_id: int) -> Response:
         group = access_group(user=request.user, slug=slug)
         item = selectors.access_collection_item(group=group, item_id=item_id)

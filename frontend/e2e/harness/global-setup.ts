@@ -36,7 +36,7 @@ declare module 'vitest' {
 
 const FRONTEND = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const REPO = resolve(FRONTEND, '..');
-const START_TIMEOUT_MS = Number(process.env.E2E_START_TIMEOUT_MS) || 30_000;
+const START_TIMEOUT_MS = Number(process.env.E2E_START_TIMEOUT_MS) || 90_000; // a busy 2-core machine can be slow to start daphne
 const STOP_TIMEOUT_MS = 10_000;
 
 function required(name: string): string {
