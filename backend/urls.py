@@ -54,6 +54,29 @@ def health(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+def ready(request: HttpRequest) -> JsonResponse:
+    """Readiness: every shared component this worker needs answers — the database, and Redis (cache,
+    rate limits, presence, the channel layer) when configured. 503 names what does not."""
+    from django.core.cache import cache
+
+    checks: dict[str, str] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except DatabaseError:
+        checks["database"] = "unavailable"
+    if settings.REDIS_URL:
+        try:
+            cache.set("readyz", "1", timeout=5)
+            checks["redis"] = "ok" if cache.get("readyz") == "1" else "unavailable"
+        except Exception:  # redis-py raises its own ConnectionError/TimeoutError family
+            checks["redis"] = "unavailable"
+    ok = all(value == "ok" for value in checks.values())
+    status = "ok" if ok else "unavailable"
+    return JsonResponse({"status": status, "checks": checks}, status=200 if ok else 503)
+
+
 def api_not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
     return JsonResponse(NotFound().as_payload(), status=404)
 
@@ -64,6 +87,7 @@ urlpatterns = [
     path("api/v1/", include("backend.api_urls")),
     re_path(r"^api/(?P<rest>.*)$", api_not_found),
     path("healthz", health),
+    path("readyz", ready),
     path("resources/<int:resource_id>", resource_page),
     path("embed/libraries/<slug:slug>/agenda", embed_agenda),
     re_path(r"^(?!static/|assets/|ws/).*$", spa),
