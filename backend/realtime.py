@@ -17,6 +17,7 @@ Channel-layer messages (consumer handler in brackets):
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from typing import Any
 
@@ -37,6 +38,11 @@ def user_channel(user_id: int) -> str:
 
 def token_channel(token_id: int) -> str:
     return f"ktoken.{token_id}"
+
+
+def session_channel(session_key: str) -> str:
+    """The sockets opened with one login session (a hash: the key itself never leaves the process)."""
+    return f"session.{hashlib.sha256(session_key.encode()).hexdigest()[:32]}"
 
 
 def moderators_channel(library_id: int) -> str:
@@ -126,6 +132,26 @@ async def leave_token(channel_name: str, token_id: int) -> None:
 def kick_on_commit(*, user_id: int, reason: str) -> None:
     """Close every open socket of a user once the change commits (they may reconnect)."""
     transaction.on_commit(lambda: _send(user_channel(user_id), {"type": "user.kicked", "reason": reason}))
+
+
+def end_session_sockets(session_key: str) -> None:
+    """Close the sockets of one login session (logout): they no longer have a session."""
+    _send(session_channel(session_key), {"type": "session.ended"})
+
+
+def recheck_sessions_on_commit(user_id: int) -> None:
+    """Make every session socket of a user reconnect (password changed or reset): a socket whose
+    session the change invalidated is then refused at the handshake, the others come back.
+    Token sockets are not sessions: kept."""
+    transaction.on_commit(lambda: _send(user_channel(user_id), {"type": "sessions.recheck"}))
+
+
+async def join_session(channel_name: str, session_key: str) -> None:
+    await get_channel_layer().group_add(session_channel(session_key), channel_name)
+
+
+async def leave_session(channel_name: str, session_key: str) -> None:
+    await get_channel_layer().group_discard(session_channel(session_key), channel_name)
 
 
 def recheck_access_on_commit(group_id: int) -> None:

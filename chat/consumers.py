@@ -178,6 +178,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.token_id = self.scope.get("api_token_id")
         if self.token_id:
             await realtime.join_token(self.channel_name, self.token_id)
+        # A browser's socket belongs to its login session: logging out closes it.
+        session = self.scope.get("session")
+        self.session_key = None if self.token_id or session is None else session.session_key
+        if self.session_key:
+            await realtime.join_session(self.channel_name, self.session_key)
 
     async def disconnect(self, code: int) -> None:
         if not hasattr(self, "subscriptions"):
@@ -187,6 +192,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await realtime.leave_user(self.channel_name, self.user.pk)
         if self.token_id:
             await realtime.leave_token(self.channel_name, self.token_id)
+        if self.session_key:
+            await realtime.leave_session(self.channel_name, self.session_key)
         for library_id in self.moderating:
             await realtime.leave_moderators(self.channel_name, library_id)
 
@@ -366,6 +373,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         channels-redis group_expiry never lapses), drop groups the user may no longer see even if a
         revocation message was lost, and fill any trailing event the layer dropped."""
         await realtime.join_user(self.channel_name, self.user.pk)
+        if self.session_key:
+            await realtime.join_session(self.channel_name, self.session_key)
         seqs = await self._call(
             guest_group_seqs if self.is_guest else visible_group_seqs, group_ids=list(self.subscriptions)
         )
@@ -431,6 +440,15 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def token_revoked(self, message: dict[str, Any]) -> None:
         await self.close(code=CLOSE_NOT_AUTHENTICATED)
+
+    async def session_ended(self, message: dict[str, Any]) -> None:
+        """Its login session was logged out."""
+        await self.close(code=CLOSE_NOT_AUTHENTICATED)
+
+    async def sessions_recheck(self, message: dict[str, Any]) -> None:
+        """The password changed: reconnect, so the handshake checks this socket's session again."""
+        if self.session_key:
+            await self.close(code=CLOSE_KICKED)
 
     async def user_kicked(self, message: dict[str, Any]) -> None:
         await self.close(code=CLOSE_KICKED)
