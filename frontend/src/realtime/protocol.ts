@@ -390,16 +390,7 @@ export const MESSAGE_UPDATE_TYPES = [
 
 const SEQUENCED: ReadonlySet<string> = new Set([
   'message.created',
-  'message.edited',
-  'message.deleted',
-  'reaction.changed',
-  'message.hidden',
-  'message.unhidden',
-  'message.removed',
-  'message.pinned',
-  'message.unpinned',
-  'message.approved',
-  'message.resources',
+  ...MESSAGE_UPDATE_TYPES,
   'thread.created',
   'thread.locked',
   'thread.unlocked',
