@@ -429,6 +429,19 @@ def _lock_request(request: SupportRequest) -> SupportRequest:
     return request
 
 
+def _announce_decision(request: SupportRequest, meetup: Meetup) -> None:
+    """The librarians' queue hears the decision live; the host who asked is notified."""
+    _push_request(request)
+    _notify(
+        user_ids=[request.requested_by_id] if request.requested_by_id else [],
+        kind="support.decided",
+        meetup=meetup,
+        request=request.pk,
+        state=request.state,
+        note=request.note,
+    )
+
+
 @transaction.atomic
 def support_request_approve(
     *, actor: User, request: SupportRequest, room: int | None = None, note: str = ""
@@ -476,15 +489,7 @@ def support_request_approve(
         meetup_broadcast(meetup)
         if room_changed:
             _notify(user_ids=_responder_ids(meetup), kind="meetup.changed", meetup=meetup)
-    _push_request(request)
-    _notify(
-        user_ids=[request.requested_by_id] if request.requested_by_id else [],
-        kind="support.decided",
-        meetup=meetup,
-        request=request.pk,
-        state=request.state,
-        note=request.note,
-    )
+    _announce_decision(request, meetup)
     return request
 
 
@@ -502,15 +507,7 @@ def support_request_decline(*, actor: User, request: SupportRequest, note: str =
     if meetup.status == MeetupStatus.REQUESTED:
         meetup.status = MeetupStatus.DRAFT
         meetup.save(update_fields=["status", "updated_at"])
-    _push_request(request)
-    _notify(
-        user_ids=[request.requested_by_id] if request.requested_by_id else [],
-        kind="support.decided",
-        meetup=meetup,
-        request=request.pk,
-        state=request.state,
-        note=request.note,
-    )
+    _announce_decision(request, meetup)
     return request
 
 
