@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -15,7 +16,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.cache import cache
-from django.db import connections
+from django.db import connection, connections
 from rest_framework.test import APIClient
 
 from accounts.models import User
@@ -48,6 +49,36 @@ def _close_db_connections_after_async() -> Iterator[None]:
     # the test database at the end of the session.
     yield
     connections.close_all()
+
+
+# --- concurrency -------------------------------------------------------------------------------
+
+
+def in_threads(count: int, work: Callable[[int], object]) -> list[object]:
+    """Run `work(i)` in `count` real threads released at once; each thread has (and closes) its own
+    database connection. Re-raises the first exception."""
+    barrier = threading.Barrier(count)
+    results: list[object] = [None] * count
+    errors: list[Exception] = []
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            results[i] = work(i)
+        except Exception as exc:  # re-raised in the test thread below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert not any(worker.is_alive() for worker in workers)
+    if errors:
+        raise errors[0]
+    return results
 
 
 # --- factories ---------------------------------------------------------------------------------

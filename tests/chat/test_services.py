@@ -4,12 +4,10 @@
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from collections.abc import Callable
 
 import pytest
-from django.db import connection
 
 from backend.exceptions import NotFound, PermissionDenied, RateLimited
 from chat import services
@@ -25,7 +23,7 @@ from chat.selectors import (
 from groups import services as group_services
 from groups.errors import NotAMember
 from groups.models import Group, MembershipState
-from tests.conftest import add_member, make_group, make_library, make_user
+from tests.conftest import add_member, in_threads, make_group, make_library, make_user
 
 MESSAGE_FIELDS = {
     "resources",
@@ -258,33 +256,6 @@ def test_same_client_id_from_different_authors_are_different_messages(member, ot
     assert a.message.pk != b.message.pk
 
 
-def _in_threads(count: int, work: Callable[[int], object]) -> list[object]:
-    """Run `work(i)` in `count` real threads released at once; each thread has (and closes) its own
-    database connection. Re-raises the first exception."""
-    barrier = threading.Barrier(count)
-    results: list[object] = [None] * count
-    errors: list[Exception] = []
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[i] = work(i)
-        except Exception as exc:  # re-raised in the test thread below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    workers = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=60)
-    assert not any(worker.is_alive() for worker in workers)
-    if errors:
-        raise errors[0]
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_senders_get_gapless_seqs(layer_listener):
     library = make_library()
@@ -306,7 +277,7 @@ def test_concurrent_senders_get_gapless_seqs(layer_listener):
             for n in range(per_sender)
         ]
 
-    results = _in_threads(len(senders), work)
+    results = in_threads(len(senders), work)
 
     total = 1 + len(senders) * per_sender
     message_seqs = sorted(seq for seqs in results for seq in seqs)
@@ -343,7 +314,7 @@ def test_same_client_id_from_two_threads_at_once_stores_one_message():
                 author=author, thread=own_thread, body="Dubbel verstuurd", client_id=client_id
             )
 
-        first, second = _in_threads(2, work)
+        first, second = in_threads(2, work)
         stored = Message.objects.get(author=author, client_id=client_id)
         assert first.message.pk == second.message.pk == stored.pk
         assert sorted([first.created, second.created]) == [False, True]

@@ -3,18 +3,15 @@ order that updates live, the spotlight, hiding (docs/meetups.md, "Questions").""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from chat.models import GroupEvent
 from meetups.models import Meetup, MeetupStatus, Question
-from tests.conftest import add_member, make_user
+from tests.conftest import add_member, in_threads, make_user
 
 
 def ask(api, user, meetup, body: str):
@@ -25,32 +22,6 @@ def listed(api, user, meetup) -> list[dict]:
     response = api(user).get(f"/api/v1/meetups/{meetup.pk}/questions/")
     assert response.status_code == 200, response.content
     return response.json()
-
-
-def _in_threads(count: int, work: Callable[[int], object]) -> list[object]:
-    """Run `work(i)` in `count` real threads released at once, each with its own connection."""
-    barrier = threading.Barrier(count)
-    results: list[object] = [None] * count
-    errors: list[Exception] = []
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[i] = work(i)
-        except Exception as exc:  # re-raised below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    workers = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=60)
-    assert not any(worker.is_alive() for worker in workers)
-    if errors:
-        raise errors[0]
-    return results
 
 
 # --- asking --------------------------------------------------------------------------------------
@@ -133,7 +104,7 @@ def test_concurrent_votes_are_counted_exactly(meetup, public_group, member):
         return c.put(f"/api/v1/questions/{question_id}/vote/").status_code
 
     # Every voter once, and the first four voters three more times each, all at the same moment.
-    statuses = _in_threads(len(voters) + 4 * 3, vote)
+    statuses = in_threads(len(voters) + 4 * 3, vote)
     assert set(statuses) == {200}
     question = Question.objects.get(pk=question_id)
     assert question.vote_count == len(voters) == question.votes.count()

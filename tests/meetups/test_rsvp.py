@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from accounts.models import User
@@ -18,7 +16,7 @@ from groups.models import MembershipState
 from meetups import services
 from meetups.models import Meetup, MeetupStatus, Rsvp
 from notifications.models import Notification
-from tests.conftest import add_member, make_group, make_library, make_user
+from tests.conftest import add_member, in_threads, make_group, make_library, make_user
 from tests.meetups.factories import make_meetup, make_room
 
 pytestmark = pytest.mark.django_db
@@ -178,28 +176,13 @@ def test_exactly_one_gets_the_last_seat_under_concurrency():
     add_member(group, host, role="host")
     meetup = make_meetup(group, host, capacity=1)
     racers = _members(group, 2)
-    barrier = threading.Barrier(2)
-    outcomes: dict[int, bool] = {}
-    failures: list[BaseException] = []
 
-    def take(user):
-        try:
-            fresh = Meetup.objects.select_related("group").get(pk=meetup.pk)
-            barrier.wait(timeout=10)
-            rsvp = services.rsvp_set(actor=user, meetup=fresh, answer="going")
-            outcomes[user.pk] = rsvp.waitlisted_at is not None
-        except BaseException as exc:  # reported below
-            failures.append(exc)
-        finally:
-            connection.close()  # each thread had its own connection
+    def take(i: int) -> bool:
+        fresh = Meetup.objects.select_related("group").get(pk=meetup.pk)
+        return services.rsvp_set(actor=racers[i], meetup=fresh, answer="going").waitlisted_at is not None
 
-    threads = [threading.Thread(target=take, args=(u,)) for u in racers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    assert not failures, failures
-    assert sorted(outcomes.values()) == [False, True]
+    waitlisted = in_threads(2, take)
+    assert sorted(waitlisted) == [False, True]
     seated = Rsvp.objects.filter(meetup=meetup, answer="going", waitlisted_at__isnull=True)
     assert seated.count() == 1
     assert Rsvp.objects.filter(meetup=meetup, waitlisted_at__isnull=False).count() == 1
