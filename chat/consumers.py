@@ -83,6 +83,9 @@ class Subscription:
     def withholds(self, event: dict[str, Any]) -> bool:
         return self.guest is not None and not guest_event_visible(event, self.guest)
 
+    def guest_expired(self) -> bool:
+        return self.guest is not None and time.time() >= self.guest.expires_at.timestamp()
+
 
 class ProtocolError(DomainError):
     """A malformed frame; `code` is one of invalid_json, frame_too_large, unknown_type."""
@@ -375,6 +378,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await realtime.join_user(self.channel_name, self.user.pk)
         if self.session_key:
             await realtime.join_session(self.channel_name, self.session_key)
+        if self.is_guest:
+            await self._refresh_guest_pass()
         seqs = await self._call(
             guest_group_seqs if self.is_guest else visible_group_seqs, group_ids=list(self.subscriptions)
         )
@@ -409,7 +414,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         seq = event["seq"]
         if seq <= subscription.last_seq:
             return
-        if subscription.guest is not None and time.time() >= subscription.guest.expires_at.timestamp():
+        if subscription.guest_expired():
             await self._end_subscription(message["group_id"], reason="expired")
             return
         if seq > subscription.last_seq + 1:
@@ -496,11 +501,20 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def _guest_check(self) -> None:
         """A guest whose pass expired loses its subscriptions at its next frame (`expired`); the
-        frame itself is then refused by the access checks like any other."""
-        if not self.subscriptions or await self._call_db(active_guest, user=self.user) is not None:
-            return
-        for group_id in list(self.subscriptions):
-            await self._end_subscription(group_id, reason="expired")
+        frame itself is then refused by the access checks like any other. The pass's end came
+        with the subscription: no query per frame."""
+        for group_id, subscription in list(self.subscriptions.items()):
+            if subscription.guest_expired():
+                await self._end_subscription(group_id, reason="expired")
+
+    async def _refresh_guest_pass(self) -> None:
+        """On ping: the pass as the database has it now (shortened, or ended)."""
+        scope = await self._call_db(active_guest, user=self.user)
+        for group_id, subscription in list(self.subscriptions.items()):
+            if scope is None:
+                await self._end_subscription(group_id, reason="expired")
+            else:
+                subscription.guest = scope
 
     async def _end_subscription(self, group_id: int, reason: str | None) -> None:
         subscription = self.subscriptions.pop(group_id)
