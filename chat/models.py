@@ -36,8 +36,9 @@ class Message(models.Model):
     Attachments (resources) will point here with a foreign key from their own app.
     """
 
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="messages")
-    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="messages")
+    # No single-column indexes on group and thread: (group, seq) and (thread, seq) lead with them.
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="messages", db_index=False)
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="messages", db_index=False)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messages")
     body = models.TextField()
     html = models.TextField()
@@ -83,7 +84,9 @@ class GroupEvent(models.Model):
     never sent again to a client that catches up.
     """
 
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="events")
+    group = models.ForeignKey(  # indexed by uniq_group_event_seq (group, seq)
+        Group, on_delete=models.CASCADE, related_name="events", db_index=False
+    )
     seq = models.BigIntegerField()
     type = models.CharField(max_length=40)
     # SET_NULL: when a message or thread is erased its event keeps its place (replayed as "gone"),
@@ -104,7 +107,9 @@ class GroupEvent(models.Model):
 class ReadState(models.Model):
     """How far a member has read a thread (a group seq)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(  # indexed by uniq_read_state (user, thread)
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="read_states")
     last_read_seq = models.BigIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)

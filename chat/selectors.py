@@ -80,29 +80,37 @@ def messages_after(*, thread: Thread, after_seq: int, limit: int) -> list[Messag
     return list(_messages().filter(thread=thread, seq__gt=after_seq).order_by("seq")[:limit])
 
 
-def _unread_filter(user: AnyUser) -> dict[str, Any]:
-    """Annotations for messages that count as unread for `user` (by others, not deleted, after
-    both the membership's read floor and the thread's read position)."""
-    read = ReadState.objects.filter(user=user, thread=OuterRef("thread")).values("last_read_seq")[:1]
+def _unread_per_thread(user: AnyUser, threads: QuerySet[Thread]) -> QuerySet[Thread]:
+    """`threads` annotated with `unread`: messages by others, not deleted, after both the
+    membership's read floor and the user's read position in the thread. Threads of groups without
+    an active membership are left out.
+
+    Counted per thread so the seq bound is an index condition on (thread, seq): each count reads
+    only that thread's unread messages, never its whole history (EXPLAIN in docs/performance.md).
+    """
+    read = ReadState.objects.filter(user=user, thread=OuterRef("pk")).values("last_read_seq")[:1]
     floor = Membership.objects.filter(
         user=user, group=OuterRef("group"), state=MembershipState.ACTIVE
     ).values("read_floor_seq")[:1]
-    return {
-        # NULL without an active membership. Filter on it: PostgreSQL's GREATEST ignores NULLs.
-        "read_floor": Subquery(floor, output_field=IntegerField()),
-        "read_upto": Greatest(
-            Coalesce(Subquery(read, output_field=IntegerField()), Value(0)),
-            Subquery(floor, output_field=IntegerField()),
-        ),
-    }
-
-
-def _unread_messages(user: AnyUser) -> QuerySet[Message]:
-    return (
-        Message.objects.filter(deleted_at__isnull=True)
+    unread = (
+        Message.objects.filter(thread=OuterRef("pk"), seq__gt=OuterRef("read_upto"), deleted_at__isnull=True)
         .exclude(author=user)
-        .annotate(**_unread_filter(user))
-        .filter(read_floor__isnull=False, seq__gt=F("read_upto"))
+        .order_by()
+        .values("thread")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return (
+        threads.annotate(read_floor=Subquery(floor, output_field=IntegerField()))
+        # NULL without an active membership. Filter on it: PostgreSQL's GREATEST ignores NULLs.
+        .filter(read_floor__isnull=False)
+        .annotate(
+            read_upto=Greatest(
+                Coalesce(Subquery(read, output_field=IntegerField()), Value(0)), F("read_floor")
+            )
+        )
+        .annotate(unread=Subquery(unread, output_field=IntegerField()))
+        .order_by()
     )
 
 
@@ -110,14 +118,14 @@ def _unread_counts(user: AnyUser, key: str, ids: list[int]) -> dict[int, int]:
     """Unread messages per `key` ("group_id" or "thread_id") — one query."""
     if not user.is_authenticated or not ids:
         return {}
-    rows = (
-        _unread_messages(user)
-        .filter(**{f"{key}__in": ids})
-        .values(key)
-        .annotate(n=Count("id"))
-        .values_list(key, "n")
-    )
-    return dict(rows)
+    threads = Thread.objects.filter(**{"pk__in" if key == "thread_id" else "group_id__in": ids})
+    counts: dict[int, int] = {}
+    for owner, n in _unread_per_thread(user, threads).values_list(
+        "pk" if key == "thread_id" else "group_id", "unread"
+    ):
+        if n:
+            counts[owner] = counts.get(owner, 0) + n
+    return counts
 
 
 def group_unread_counts(*, user: AnyUser, group_ids: list[int]) -> dict[int, int]:
