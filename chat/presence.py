@@ -53,7 +53,12 @@ class _RedisStore:
         loop = asyncio.get_running_loop()
         client = self._clients.get(loop)
         if client is None:
-            client = redis.Redis.from_url(self._url)
+            # As large a pool as the channel layer's: redis-py's default (100) raises, not waits, when
+            # the ~100 sockets of a killed worker reconnect (or a drained one's disconnect) at once.
+            max_connections = settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]["max_connections"]
+            client = redis.Redis.from_url(
+                self._url, retry=settings.REDIS_RECONNECT_ONCE, max_connections=max_connections
+            )
             self._clients[loop] = client
         return client
 

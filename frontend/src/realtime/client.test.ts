@@ -392,6 +392,22 @@ describe('RealtimeClient outgoing messages', () => {
     expect(ws.framesOfType('message.send').map((f) => f.client_id)).toEqual(['cid-1', 'cid-1']);
   });
 
+  it('sends again with the same client_id after a retriable error, until acked', () => {
+    const { client, ws, outbox, timers } = connected();
+    client.sendMessage(12, 'Hallo');
+    const unavailable = { type: 'error', code: 'unavailable', detail: 'Even niet', retriable: true, client_id: 'cid-1' } as const;
+    ws.receive(unavailable);
+    ws.receive({ type: 'pong' });
+    expect(outbox.at(-1)?.state).toBe('pending');
+    timers.advance(500);
+    ws.receive(unavailable);
+    timers.advance(1000);
+    expect(ws.framesOfType('message.send').map((f) => f.client_id)).toEqual(['cid-1', 'cid-1', 'cid-1']);
+    ws.receive({ type: 'ack', client_id: 'cid-1', id: 42, seq: 42 });
+    expect(outbox.map((u) => u.state)).toEqual(['pending', 'sent']);
+    expect(client.pending()).toEqual([]);
+  });
+
   it('queues sends while disconnected and sends them after resubscribing', () => {
     const { client, ws, timers } = connected();
     client.subscribe(G, 41);

@@ -88,6 +88,8 @@ export interface RealtimeOptions {
 
 interface OutboxEntry extends OutboxUpdate {
   timer: unknown;
+  /** Automatic sends again after a retriable error (`unavailable`); the send timer still bounds them. */
+  retries?: number;
   /** Ids of the resources attached in the composer; sent again on every retry. */
   resources?: number[];
 }
@@ -348,7 +350,8 @@ export class RealtimeClient {
         this.resolveSent(frame.client_id, frame.id, frame.seq);
         break;
       case 'error': {
-        if (frame.client_id) this.fail(frame.client_id, frame);
+        if (frame.client_id && frame.retriable) this.sendAgainLater(frame.client_id);
+        else if (frame.client_id) this.fail(frame.client_id, frame);
         const target = this.refs.resolve(frame.ref);
         if (target?.action === 'subscribe' && 'group' in target) this.subscribeRefused(target.group);
         this.emit('error', { ...frame, target });
@@ -489,6 +492,19 @@ export class RealtimeClient {
         this.fail(entry.client_id, { code: 'timeout', detail: '' });
       }
     }, this.sendTimeoutMs);
+  }
+
+  /** A passing server fault: the same frame (same client_id, never stored twice) after a jittered
+   * back-off, until acked — or until the send timer runs out and it fails as `timeout`. */
+  private sendAgainLater(clientId: string): void {
+    const entry = this.outbox.get(clientId);
+    if (!entry || entry.state !== 'pending') return;
+    const attempt = entry.retries ?? 0;
+    entry.retries = attempt + 1;
+    const delay = this.random() * Math.min(5000, 500 * 2 ** attempt);
+    this.timers.setTimeout(() => {
+      if (this.outbox.get(clientId) === entry && entry.state === 'pending') this.sendFrame(sendFrame(entry));
+    }, delay);
   }
 
   private resolveSent(clientId: string, id: number, seq: number): void {

@@ -278,7 +278,9 @@ export type ErrorCode =
   | 'invalid_url'
   | 'invalid_isbn'
   | 'title_required'
-  | 'too_many_resources';
+  | 'too_many_resources'
+  // the database or Redis could not be reached (carries `retriable: true`)
+  | 'unavailable';
 export interface ErrorFrame {
   type: 'error';
   code: ErrorCode | (string & {});
@@ -293,6 +295,8 @@ export interface ErrorFrame {
   client_id?: string;
   /** The `ref` of the frame that caused the error. */
   ref?: string;
+  /** A passing fault (`unavailable`): the same frame may simply be sent again. */
+  retriable?: boolean;
 }
 export interface PongFrame {
   type: 'pong';
