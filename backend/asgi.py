@@ -14,6 +14,7 @@ from django.urls import path  # noqa: E402
 
 from accounts.ws import BearerTokenAuthMiddleware, OriginCheck  # noqa: E402
 from backend.inprocess_worker import StartWorker  # noqa: E402
+from backend.shutdown import install as install_graceful_shutdown  # noqa: E402
 from chat.consumers import LiveConsumer  # noqa: E402
 
 application = StartWorker(
@@ -28,3 +29,5 @@ application = StartWorker(
         }
     )
 )
+# SIGTERM (a deploy) closes the sockets with 1000 and lets consumers leave their groups first.
+install_graceful_shutdown()
