@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from backend.api import validated
 from backend.exceptions import PermissionDenied
+from backend.spreadsheets import spreadsheet_cell
 from chat.events import message_payload, thread_payload
 from chat.selectors import access_message, access_thread
 from chat.serializers import MessageOut, ThreadOut
@@ -26,6 +27,7 @@ from .models import SanctionKind
 from .serializers import (
     AppealDecisionInput,
     AppealInput,
+    AppealOut,
     AuditQueryInput,
     BanInput,
     LibrarySettingsInput,
@@ -247,7 +249,7 @@ class AuditLogView(_ModerationView):
         response["Content-Disposition"] = f'attachment; filename="moderation-{library.slug}.csv"'
         writer = csv.DictWriter(response, fieldnames=AUDIT_COLUMNS)
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: spreadsheet_cell(v) for k, v in row.items()} for row in rows)
         return response
 
 
@@ -379,13 +381,13 @@ class GuidelinesView(APIView):
 
 
 class AppealListView(_ModerationView):
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=AppealOut(many=True))
     def get(self, request: Request) -> Response:
         """The open appeals the caller decides."""
         queue = appeals.appeals_for(user=request.user, library_slug=request.query_params.get("library"))
         return Response([appeals.appeal_payload(a) for a in queue[:500]])
 
-    @extend_schema(request=AppealInput, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=AppealInput, responses={201: AppealOut})
     def post(self, request: Request) -> Response:
         data = validated(AppealInput, request)
         appeal = appeals.appeal_create(actor=request.user, entry_id=data["audit"], text=data["text"])
@@ -393,7 +395,7 @@ class AppealListView(_ModerationView):
 
 
 class AppealDecideView(_ModerationView):
-    @extend_schema(request=AppealDecisionInput, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=AppealDecisionInput, responses=AppealOut)
     def post(self, request: Request, appeal_id: int) -> Response:
         appeal = appeals.access_appeal(user=request.user, appeal_id=appeal_id)
         data = validated(AppealDecisionInput, request)

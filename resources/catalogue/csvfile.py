@@ -111,6 +111,17 @@ def _sniff_delimiter(header: str) -> str:
     return ";" if outside.count(";") > outside.count(",") else ","
 
 
+def _record_id_of(line: str, columns: dict[str, int], delimiter: str) -> str:
+    """The record id of a record that cannot be read, for the report: its first line read leniently.
+    That line may be what broke the reader (a value over the field limit): then there is none."""
+    index = columns.get("record_id")
+    try:
+        first = next(csv.reader([line], delimiter=delimiter), [])
+    except csv.Error:
+        return ""
+    return first[index] if index is not None and index < len(first) else ""
+
+
 def _parse_csv(stream: BinaryIO) -> Iterator[tuple[int, _Raw | RecordError]]:
     lines = _Lines(stream)
     header_line = next((line for line in lines if line.strip()), None)
@@ -151,10 +162,7 @@ def _parse_csv(stream: BinaryIO) -> Iterator[tuple[int, _Raw | RecordError]]:
                 reason = gettext("A quoted value that starts here is never closed.")
             else:
                 reason = gettext("The line cannot be read as CSV (%(error)s).") % {"error": error}
-            record_id = ""
-            if record and "record_id" in columns:
-                first = next(csv.reader([record[0][1]], delimiter=delimiter), [])
-                record_id = first[columns["record_id"]] if columns["record_id"] < len(first) else ""
+            record_id = _record_id_of(record[0][1] if record else "", columns, delimiter)
             yield start, _malformed(start, reason, _line(record_id)[:MAX_RECORD_ID])
             lines.push_back(record[1:])
             continue

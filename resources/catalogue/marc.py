@@ -206,7 +206,12 @@ def _decode_marc(position: int, chunk: bytes) -> _Raw | RecordError:
             % {"declared": int(chunk[:5]), "actual": len(chunk)},
         )
     base = int(chunk[12:17])
-    if not chunk[:base].isascii() or not (24 < base < len(chunk)) or chunk[base - 1 : base] != b"\x1e":
+    if (
+        not chunk[:base].isascii()
+        or not (24 < base < len(chunk))
+        or chunk[base - 1 : base] != b"\x1e"
+        or not _directory_fits(chunk, base)
+    ):
         return _malformed(position, gettext("The record's directory is damaged."))
     # pymarc decodes by leader/09 ("a" = UTF-8, else MARC-8). Records marked MARC-8 whose data is
     # valid non-ASCII UTF-8 are UTF-8 in fact (MARC-8 diacritics never form valid UTF-8).
@@ -224,6 +229,24 @@ def _decode_marc(position: int, chunk: bytes) -> _Raw | RecordError:
     except Exception:  # pymarc's RecordDirectoryInvalid, NoFieldsFound, ValueError on bad numbers…
         return _malformed(position, gettext("The record's structure is damaged."))
     return _raw_from_marc(_marc_from_pymarc(record))
+
+
+def _directory_fits(chunk: bytes, base: int) -> bool:
+    """Every directory entry (tag, length, start) points at a field inside the record that ends
+    with a field terminator. pymarc slices without checking, so a bogus length would otherwise
+    read past the field (into the next ones) instead of being reported."""
+    directory = chunk[24 : base - 1]
+    if not directory or len(directory) % 12:
+        return False
+    data_end = len(chunk) - 1  # the record terminator
+    for i in range(0, len(directory), 12):
+        length, start = directory[i + 3 : i + 7], directory[i + 7 : i + 12]
+        if not (length.isdigit() and start.isdigit()) or int(length) == 0:
+            return False
+        end = base + int(start) + int(length)
+        if end > data_end or chunk[end - 1 : end] != b"\x1e":
+            return False
+    return True
 
 
 def _marc_control_001(chunk: bytes) -> str:
