@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.api import validated
+from backend.schema import Error
 from groups.selectors import librarian_library_slugs
 
 from . import services
@@ -48,7 +49,11 @@ class MeView(APIView):
 class TokenCreateView(APIView):
     authentication_classes: list = []  # credentials are in the body; no session, no CSRF
 
-    @extend_schema(request=TokenCreateInput, responses={201: ApiTokenCreatedSerializer})
+    @extend_schema(
+        request=TokenCreateInput,
+        # Wrong credentials (authentication_failed), an unverified address (email_not_verified).
+        responses={201: ApiTokenCreatedSerializer, 401: Error, 403: Error},
+    )
     def post(self, request: Request) -> Response:
         token, raw = services.api_token_create(**validated(TokenCreateInput, request))
         data = {**ApiTokenSerializer(token).data, "token": raw}

@@ -214,7 +214,7 @@ class ReactionsView(APIView):
 class ReactionDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=MessageOut)
+    @extend_schema(responses={200: MessageOut})  # the message without the reaction, not a 204
     def delete(self, request: Request, message_id: int, emoji: str) -> Response:
         message = selectors.access_message(user=request.user, message_id=message_id)
         message = services.reaction_remove(actor=request.user, message=message, emoji=emoji)

@@ -98,7 +98,7 @@ class QuestionVoteView(APIView):
     def put(self, request: Request, question_id: int) -> Response:
         return self._vote(request, question_id, True)
 
-    @extend_schema(request=None, responses=QuestionOut)
+    @extend_schema(request=None, responses={200: QuestionOut})  # the question's new count, not a 204
     def delete(self, request: Request, question_id: int) -> Response:
         return self._vote(request, question_id, False)
 

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from .models import Action, FilterAction, ReportCategory, ReportOutcome, ReportStatus
+from .models import Action, AppealStatus, FilterAction, ReportCategory, ReportOutcome, ReportStatus
 
 
 class ReasonInput(serializers.Serializer):
@@ -123,3 +123,18 @@ class AppealInput(serializers.Serializer):
 class AppealDecisionInput(serializers.Serializer):
     overturn = serializers.BooleanField()
     reason = serializers.CharField(max_length=2000)
+
+
+class AppealOut(serializers.Serializer):
+    """moderation.appeals.appeal_payload"""
+
+    id = serializers.IntegerField()
+    action = serializers.CharField(help_text="the audited action appealed against")
+    group = serializers.CharField(allow_null=True, help_text="the group's slug")
+    reason = serializers.CharField(allow_blank=True)
+    message = serializers.IntegerField(allow_null=True)
+    text = serializers.CharField()
+    status = serializers.ChoiceField(choices=AppealStatus.choices)
+    decision_reason = serializers.CharField(allow_blank=True)
+    assigned_to = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()
