@@ -20,6 +20,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpResponse
 from django.utils import timezone, translation
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 from django.utils.http import http_date, quote_etag
 from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
@@ -34,6 +35,7 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from backend.exceptions import NotFound, PermissionDenied
+from chat.markdown import render as render_markdown
 from groups.models import Group, Library, Visibility
 from groups.selectors import AnyUser, library_get
 
@@ -263,9 +265,11 @@ def atom_feed(library: Library, meetups: list[Meetup], origin: str, language: st
     for meetup in meetups:
         when = format_when(meetup.starts_at, meetup.ends_at, language)
         location = meetup_location(meetup)
-        summary = " · ".join(p for p in [when, location, meetup.group.name] if p)
+        # Atom's <summary> is type="html" (Django's Atom1Feed): readers render it as markup, so the
+        # plain-text line is escaped and the description goes in as the sanitised HTML the page shows.
+        summary = "<p>" + escape(" · ".join(p for p in [when, location, meetup.group.name] if p)) + "</p>"
         if meetup.description:
-            summary = f"{summary}\n\n{meetup.description}"
+            summary += render_markdown(meetup.description)
         feed.add_item(
             title=_feed_title(meetup),
             link=meetup_page_url(meetup, origin),

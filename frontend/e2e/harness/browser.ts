@@ -79,6 +79,8 @@ export interface UserOptions {
   /** Talk to the server through the cuttable proxy (for going offline). */
   viaProxy?: boolean;
   viewport?: { width: number; height: number };
+  /** Ignore the page's Content-Security-Policy: shows that escaping and sanitising hold without it. */
+  bypassCSP?: boolean;
 }
 
 export interface E2E {
@@ -158,9 +160,10 @@ export function useE2E(): E2E {
     },
     serverUrl,
     requests,
-    async newUser({ label, viaProxy = false, viewport }) {
+    async newUser({ label, viaProxy = false, viewport, bypassCSP = false }) {
       const context = await fixture.browser.newContext({
         baseURL: viaProxy ? fixture.proxy.url : serverUrl,
+        bypassCSP,
         viewport: viewport ?? { width: 1280, height: 800 },
         locale: 'nl-NL',
         timezoneId: 'Europe/Amsterdam',

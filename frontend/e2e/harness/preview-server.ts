@@ -40,6 +40,33 @@ const html = (origin: string) => `<!doctype html>
 </html>
 `;
 
+/**
+ * A page whose metadata is hostile (for the XSS test): markup and `javascript:` addresses in every
+ * field a preview card shows or links to. Only the server's worker reads it; readers see the card.
+ */
+export const HOSTILE_PATH = '/artikel-xss';
+export const HOSTILE = {
+  title: `<img src=x onerror="top.__xss=1;alert(1)">"><script>alert(1)</script>`,
+  description: `<svg onload=alert(1)> {{constructor.constructor('alert(1)')()}}`,
+  siteName: `javascript:alert(1)`,
+} as const;
+const hostileHtml = `<!doctype html>
+<html lang="nl">
+<head>
+<meta charset="utf-8">
+<title>${HOSTILE.title.replace(/</g, '&lt;')}</title>
+<meta property="og:title" content="${HOSTILE.title.replace(/"/g, '&quot;')}">
+<meta property="og:description" content="${HOSTILE.description}">
+<meta property="og:site_name" content="${HOSTILE.siteName}">
+<meta property="og:url" content="javascript:alert(1)">
+<meta property="og:image" content="javascript:alert(1)">
+<link rel="canonical" href="javascript:alert(1)">
+<script type="application/ld+json">{"@type":"Article","name":"<\\/script><script>alert(1)<\\/script>","url":"javascript:alert(1)"}</script>
+</head>
+<body><p>Niets te zien.</p></body>
+</html>
+`;
+
 /** Longest a held request waits: the fetcher gives up after its own timeout anyway. */
 const MAX_HOLD_MS = 20_000;
 
@@ -85,6 +112,7 @@ export async function startPreviewServer(): Promise<PreviewServer> {
       return;
     }
     if (path === ARTICLE.image) return send(res, 200, 'image/png', PNG);
+    if (path === HOSTILE_PATH) return send(res, 200, 'text/html; charset=utf-8', hostileHtml);
     if (path === '/__gate/close') {
       closed = true;
       return send(res, 200, 'application/json', JSON.stringify({ closed }));
