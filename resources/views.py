@@ -66,6 +66,7 @@ def _page_url(request: Request, resource_id: int) -> str:
 class ResourceResolveView(APIView):
     """Find or create the resource for a link, an ISBN or a catalogue record (the attach dialog)."""
 
+    throttle_scope = "search"  # backend/throttling.py
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=ResolveInput, responses=ResourceBriefOut)
@@ -193,6 +194,8 @@ class ThreadResourceDetailView(APIView):
 
 
 class ThreadSuggestionsView(APIView):
+    throttle_scope = "search"  # backend/throttling.py
+
     @extend_schema(responses=SuggestionOut(many=True))
     def get(self, request: Request, thread_id: int) -> Response:
         thread = access_thread(user=request.user, thread_id=thread_id)
@@ -289,6 +292,8 @@ class CollectionOrderView(APIView):
 class GroupCatalogueSearchView(APIView):
     """The group's library catalogue, searched as you type (the attach dialog)."""
 
+    throttle_scope = "search"  # backend/throttling.py
+
     @extend_schema(parameters=[Q_PARAM], responses=ResourceBriefOut(many=True))
     def get(self, request: Request, slug: str) -> Response:
         group = access_group(user=request.user, slug=slug)
@@ -297,6 +302,8 @@ class GroupCatalogueSearchView(APIView):
 
 
 class LibraryCatalogueSearchView(APIView):
+    throttle_scope = "search"  # backend/throttling.py
+
     @extend_schema(parameters=[Q_PARAM], responses=ResourceBriefOut(many=True))
     def get(self, request: Request, slug: str) -> Response:
         library = library_get(slug=slug)

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
 import threading
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from allauth.account.models import EmailAddress
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -24,6 +26,12 @@ from groups import services as group_services
 from groups.models import Group, Library, Membership, MembershipState, Role
 
 PASSWORD = "correct-horse-battery-9"
+
+# The suite's tests make many REST requests as one user, and so do the servers they start (daphne
+# workers inherit this environment): no per-user REST throttling there, unless a test sets rates
+# (tests/api/test_throttling.py). Visitors keep the `anon` rate.
+for _scope in ("USER", "WRITE", "SEARCH"):
+    os.environ.setdefault(f"KENNISCLOUD_{_scope}_RATE", "off")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -41,6 +49,16 @@ def _clean_redis() -> Iterator[None]:
     """Rate-limit counters, presence and channel-layer state never leak between tests."""
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _no_user_throttling(settings) -> None:
+    """The settings were loaded before the environment above was set: the same, in this process."""
+    rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**rates, "user": None, "write": None, "search": None},
+    }
 
 
 @pytest.fixture(autouse=True)
@@ -98,7 +116,11 @@ def _hash_with(hashers: tuple[str, ...]) -> str:
     return make_password(PASSWORD)
 
 
-def make_user(display_name: str | None = None, *, staff: bool = False, **extra: Any) -> User:
+def make_user(
+    display_name: str | None = None, *, staff: bool = False, verified: bool = True, **extra: Any
+) -> User:
+    """A user who has confirmed their e-mail address (`verified=False`: one who has not) — with
+    e-mail verification mandatory (the default) only those log in and get personal tokens."""
     n = next(_counter)
     password = extra.pop("password", PASSWORD)
     user = User.objects.create(
@@ -108,6 +130,8 @@ def make_user(display_name: str | None = None, *, staff: bool = False, **extra: 
         is_staff=staff,
         **extra,
     )
+    if verified and user.email:
+        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     return user
 
 

@@ -1,5 +1,6 @@
 """Abuse of the login (#7): failed logins are throttled per account and per address, and neither the
-login nor the password reset tells whether an address has an account (same status, same body)."""
+login, the sign-up nor the password reset tells whether an address has an account (same status,
+same body)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import json
 
 import pytest
 
-from tests.accounts.test_auth import AUTH, Browser
+from accounts.models import User
+from tests.accounts.test_auth import AUTH, Browser, signup
 from tests.conftest import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +45,23 @@ def test_a_password_reset_answers_alike_for_known_and_unknown_addresses(browser,
     assert known.status_code == unknown.status_code
     assert known.json() == unknown.json()
     assert [m.to for m in mailoutbox][0] == ["bram@example.org"]  # only the real one got mail
+
+
+def test_a_sign_up_answers_alike_for_a_taken_and_a_new_address(db, mailoutbox):
+    """With e-mail verification mandatory (the default) a new account waits for its confirmation, so
+    a sign-up with a taken address can answer the same; its owner is told by e-mail instead."""
+    bram = make_user("Bram", email="bram@example.org")
+    taken = signup(Browser(), email="bram@example.org")
+    new = signup(Browser(), email="nieuw@example.org")
+    assert taken.status_code == new.status_code == 401
+    assert taken.json() == new.json()
+    assert User.objects.filter(email__iexact="bram@example.org").get() == bram  # no second account
+    assert bram.check_password(PASSWORD)  # and the sign-up's password changed nothing
+    by_address = {tuple(m.to): m for m in mailoutbox}
+    assert set(by_address) == {("bram@example.org",), ("nieuw@example.org",)}
+    assert "/account/verify-email/" in by_address[("nieuw@example.org",)].body
+    assert "/account/verify-email/" not in by_address[("bram@example.org",)].body
+    assert "/account/password/reset" in by_address[("bram@example.org",)].body  # "already exists"
 
 
 def codes(response) -> list[str]:

@@ -582,6 +582,6 @@ def test_visitors_are_throttled_per_address(settings, public_group):
         statuses = [client.get("/api/v1/groups/").status_code for _ in range(4)]
         assert statuses == [200, 200, 200, 429]
         refused = client.get("/api/v1/groups/")
-        assert refused.json()["code"] == "rate_limited" and int(refused["Retry-After"]) >= 1
+        assert refused.json()["code"] == "throttled" and int(refused["Retry-After"]) >= 1
     finally:
         AnonRateThrottle.THROTTLE_RATES = original

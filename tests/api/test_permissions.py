@@ -1,6 +1,8 @@
 """The permission matrix: every endpoint in backend/api_urls.py × every kind of actor × public and
 closed groups. A closed group, and everything in it, answers 404 to anyone who is not an active member
-(or a librarian of its library, or staff) — exactly like something that does not exist.
+(or a librarian of its library, or staff) — exactly like something that does not exist. A muted member
+still sees the group but may not write (`muted`); a banned one is no member any more (`banned` where
+they try to write or join, 404 in the closed group).
 
 Each row runs all actors against one freshly built world; every call runs in a savepoint that is
 rolled back, so one actor's leave or delete never changes what the next actor sees.
@@ -26,6 +28,7 @@ from chat import services as chat_services
 from chat.models import Message, Thread
 from groups import services as group_services
 from groups.models import Group, Library, MembershipState, Role
+from moderation import services as moderation
 from tests.conftest import PASSWORD, add_member, make_group, make_library, make_user
 
 ACTORS = (
@@ -37,13 +40,17 @@ ACTORS = (
     "librarian",  # librarian of the group's library, not a member of the group
     "staff",
     "other_librarian",  # librarian of another library
+    "muted",  # a member muted in the group (by its librarian)
+    "banned",  # a former member banned from the group
 )
 MANAGERS = ("host", "librarian", "staff")
-SEES_CLOSED = ("member", "host", "librarian", "staff")
+SEES_CLOSED = ("member", "host", "librarian", "staff", "muted")
 STATUS_CODES = {401: "not_authenticated", 403: "permission_denied", 404: "not_found"}
-# A 400 is written as its error code.
+# A 400 is written as its error code, and so is a 403 that names a sanction.
 NOT_A_MEMBER = "not_a_member"
 ALREADY_MEMBER = "already_member"
+SANCTIONS = ("muted", "banned")
+WRITES = {"muted": "muted", "banned": "banned"}  # what the sanctioned hear when they write
 
 
 @pytest.fixture(autouse=True)
@@ -80,6 +87,8 @@ def world(db) -> World:
         "librarian": make_user("Sanne"),
         "staff": make_user("Beheer", staff=True),
         "other_librarian": make_user("Elders"),
+        "muted": make_user("Gedempt"),
+        "banned": make_user("Verbannen"),
     }
     group_services.librarian_add(library=library, user=users["librarian"])
     group_services.librarian_add(library=make_library("Andere bieb"), user=users["other_librarian"])
@@ -91,6 +100,10 @@ def world(db) -> World:
         add_member(group, users["pending"], state=MembershipState.PENDING)
         target = make_user("Bram")
         add_member(group, target)
+        add_member(group, users["muted"])
+        add_member(group, users["banned"])
+        moderation.member_mute(actor=users["librarian"], group=group, user=users["muted"], reason="Rust")
+        moderation.member_ban(actor=users["librarian"], group=group, user=users["banned"], reason="Weg")
         thread = chat_services.thread_create(
             actor=users["member"], group=group, title="Gesprek", body="Eerste bericht"
         )
@@ -120,7 +133,7 @@ def outcome(response) -> int | str:
     body = response.json()
     assert isinstance(body.get("code"), str) and body["code"], body
     assert isinstance(body.get("detail"), str) and body["detail"], body
-    if response.status_code == 400:
+    if response.status_code == 400 or (response.status_code == 403 and body["code"] in SANCTIONS):
         return body["code"]
     assert body["code"] == STATUS_CODES[response.status_code], body
     return response.status_code
@@ -235,8 +248,10 @@ def _message(p: Place) -> str:
     return f"/api/v1/messages/{p.message.pk}/"
 
 
-MEMBERS_POST = table(NOT_A_MEMBER, **ANON_401, member=201, host=201, librarian=201, staff=201)
-MEMBERS_ACT = table(NOT_A_MEMBER, **ANON_401, member=200, host=200, librarian=200, staff=200)
+MEMBERS_POST = table(NOT_A_MEMBER, **ANON_401, **WRITES, member=201, host=201, librarian=201, staff=201)
+MEMBERS_ACT = table(NOT_A_MEMBER, **ANON_401, **WRITES, member=200, host=200, librarian=200, staff=200)
+# Marking read is no write: a muted member still may.
+MEMBERS_READ = table(NOT_A_MEMBER, **ANON_401, member=200, host=200, librarian=200, staff=200, muted=200)
 MANAGE = table(403, **ANON_401, host=200, librarian=200, staff=200)
 AUTHOR = table(403, **ANON_401, member=200)
 
@@ -254,6 +269,8 @@ GROUP_ROWS = [
             pending=ALREADY_MEMBER,
             member=ALREADY_MEMBER,
             host=ALREADY_MEMBER,
+            muted=ALREADY_MEMBER,
+            banned="banned",
         ),
     ),
     (
@@ -261,7 +278,7 @@ GROUP_ROWS = [
         "post",
         lambda p: _group(p) + "leave/",
         None,
-        table(NOT_A_MEMBER, **ANON_401, pending=204, member=204, host=204),
+        table(NOT_A_MEMBER, **ANON_401, pending=204, member=204, host=204, muted=204),
     ),
     ("members-list", "get", lambda p: _group(p) + "members/", None, table(200, **ANON_401)),
     (
@@ -304,7 +321,7 @@ GROUP_ROWS = [
         lambda p: {"body": "Hallo", "client_id": str(uuid.uuid4())},
         MEMBERS_POST,
     ),
-    ("read", "post", lambda p: f"/api/v1/threads/{p.thread.pk}/read/", lambda p: {"seq": 2}, MEMBERS_ACT),
+    ("read", "post", lambda p: f"/api/v1/threads/{p.thread.pk}/read/", lambda p: {"seq": 2}, MEMBERS_READ),
     ("message-detail", "get", _message, None, table(200)),
     ("message-patch", "patch", _message, lambda p: {"body": "Aangepast"}, AUTHOR),
     ("message-delete", "delete", _message, None, table(403, **ANON_401, member=204)),

@@ -106,7 +106,8 @@ ROWS = [
         "put",
         lambda p, s: _m(s) + "rsvp/",
         lambda p, s: {"answer": "going"},
-        table(NOT_A_MEMBER, **ANON_401, member=200, host=200),
+        # A mute silences the conversation, not the member: they may still come.
+        table(NOT_A_MEMBER, **ANON_401, member=200, host=200, muted=200),
     ),
     ("rsvp-delete", "delete", lambda p, s: _m(s) + "rsvp/", None, table(204, **ANON_401)),
     ("rsvps", "get", lambda p, s: _m(s) + "rsvps/", None, MANAGE),

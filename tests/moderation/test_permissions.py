@@ -3,7 +3,7 @@ WebSocket (every frame in moderation/frames.py): who may do what, per issue 3 pa
 
 - hosts of the group: hide/unhide, pin/unpin, lock/unlock, slow mode — nothing else;
 - librarians of the group's library, and staff: everything;
-- librarians of another library, members, outsiders: nothing.
+- librarians of another library, members (muted or not), banned former members, outsiders: nothing.
 A closed group, and everything in it, answers 404/not_found to whoever may not see it.
 """
 
@@ -32,9 +32,21 @@ from moderation.models import AuditEntry
 from tests.api.test_permissions import served_endpoints
 from tests.conftest import add_member, make_group, make_library, make_user
 
-ACTORS = ("anonymous", "outsider", "member", "host", "librarian", "other_librarian", "staff")
-WS_ACTORS = ACTORS[1:]  # a socket needs an account
-SEES_CLOSED = ("member", "host", "librarian", "staff")
+ACTORS = (
+    "anonymous",
+    "outsider",
+    "member",
+    "host",
+    "librarian",
+    "other_librarian",
+    "staff",
+    "muted",
+    "banned",
+)
+# A socket needs an account. The muted and banned are in tests/chat/test_frame_matrix.py's matrix of
+# every frame.
+WS_ACTORS = ("outsider", "member", "host", "librarian", "other_librarian", "staff")
+SEES_CLOSED = ("member", "host", "librarian", "staff", "muted")
 STATUS_CODES = {401: "not_authenticated", 403: "permission_denied", 404: "not_found"}
 
 
@@ -68,6 +80,8 @@ def build_world() -> World:
         "librarian": make_user("Sanne"),
         "other_librarian": make_user("Elders"),
         "staff": make_user("Beheer", staff=True),
+        "muted": make_user("Gedempt"),
+        "banned": make_user("Verbannen"),
     }
     group_services.librarian_add(library=library, user=users["librarian"])
     group_services.librarian_add(library=make_library("Andere bieb"), user=users["other_librarian"])
@@ -81,8 +95,19 @@ def build_world() -> World:
         thread = chat_services.thread_create(
             actor=users["member"], group=group, title="Gesprek", body="Eerste bericht"
         )
+        for sanctioned in ("muted", "banned"):  # each with a message from before the sanction
+            add_member(group, users[sanctioned])
+            chat_services.message_send(
+                author=users[sanctioned], thread=thread, body=f"Van {sanctioned}", client_id=uuid.uuid4()
+            )
+        librarian = users["librarian"]
+        moderation.member_mute(actor=librarian, group=group, user=users["muted"], reason="Rust")
+        moderation.member_ban(actor=librarian, group=group, user=users["banned"], reason="Weg")
         world.places[visibility] = Place(
-            group=group, thread=thread, message=Message.objects.get(thread=thread), target_id=target.pk
+            group=group,
+            thread=thread,
+            message=Message.objects.get(thread=thread, author=users["member"]),
+            target_id=target.pk,
         )
     return world
 
@@ -329,10 +354,11 @@ def test_audit_log_exports_csv(world):
     assert response["Content-Type"].startswith("text/csv")
     lines = response.content.decode().splitlines()
     assert lines[0] == "time,action,actor,target,group,message,thread,reason,before,after"
-    assert len(lines) == 2 and ",hide,Sanne,Anouk," in lines[1]
+    # The world's mutes and bans (two groups), and the hide.
+    assert len(lines) == 6 and ",hide,Sanne,Anouk," in lines[1]
     # ... and the JSON list, also with an explicit ?format=json
     rows = client.get(f"/api/v1/moderation/libraries/{world.library.slug}/audit/?format=json").json()
-    assert [r["action"] for r in rows] == ["hide"]
+    assert [r["action"] for r in rows] == ["hide", "ban", "mute", "ban", "mute"]
 
 
 # --- WebSocket ---------------------------------------------------------------------------------
