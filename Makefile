@@ -22,12 +22,13 @@ E2E_DATABASE_URL ?= postgres://postgres:kenniscloud@127.0.0.1:5432/kenniscloud_e
 E2E_REDIS_URL ?= redis://127.0.0.1:6379/8
 
 .PHONY: help run test install backend-deps frontend-deps frontend messages migrate demo \
-        test-services test-backend test-frontend test-e2e lint clean
+        test-services test-backend test-frontend test-e2e lint clean soak
 
 help:
 	@echo "make run    — set up and serve KennisCloud on http://$(HOST):$(PORT)"
 	@echo "make test   — set up and run every test (PostgreSQL, Redis, Chromium)"
 	@echo "make lint   — ruff and svelte-check"
+	@echo "make soak   — long steady-load run (SOAK_MINUTES, default 30); results in docs/reliability.md"
 
 # --- installation (each step only when its inputs changed) ----------------------------------------
 $(TOOLS)/bin/uv:
@@ -96,6 +97,28 @@ test-e2e: frontend backend-deps messages test-services
 
 test: test-backend test-frontend test-e2e
 	@echo "All tests passed."
+
+# --- soak (not part of `make test`) ---------------------------------------------------------------
+# Hours of steady load on the real app: memory, Redis keys, PostgreSQL connections, nothing lost.
+# Own database kenniscloud_soak and Redis db 6 (both wiped). `make soak SOAK_MINUTES=480` before a
+# release; SOAK_SOCKETS and SOAK_ARGS (more bench/soak.py options) for shorter trials.
+SOAK_MINUTES ?= 30
+SOAK_SOCKETS ?= 500
+SOAK_ARGS ?=
+soak: backend-deps
+	$(PY) bench/soak.py --minutes $(SOAK_MINUTES) --sockets $(SOAK_SOCKETS) $(SOAK_ARGS)
+
+# --- benchmarks (not part of `make test`; figures in docs/performance.md) ----------------------------
+# History: keyset pages of 50 in groups of 10^3 … 10^6 messages at concurrency 1, 8 and 32. Own
+# database kenniscloud_bench_history and Redis db 12 (both wiped); seeding takes a few minutes.
+# HISTORY_ARGS: more bench/history.py options (e.g. --reuse to keep the last seeded database).
+HISTORY_ARGS ?=
+.PHONY: bench bench-history
+# The other scenarios (fan-out, slow consumer, reconnect storm, idle, sends) join `bench` with the
+# fan-out work of issue #6.
+bench: bench-history
+bench-history: backend-deps
+	$(PY) bench/history.py $(HISTORY_ARGS)
 
 lint: backend-deps frontend-deps
 	$(VENV)/bin/ruff check .

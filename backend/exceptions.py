@@ -8,8 +8,11 @@ The set of codes is closed and documented in docs/protocol.md and docs/api.md.
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
+import redis.exceptions
+from django import db
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
@@ -79,6 +82,31 @@ class RateLimited(DomainError):
         )
 
 
+class ServiceUnavailable(DomainError):
+    """The database (or Redis) could not be reached. The request may or may not have taken effect;
+    the client tries again (a message with the same `client_id`, so it is never stored twice)."""
+
+    code = "unavailable"
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_message = _("The service is briefly unavailable. Try again in a moment.")
+
+    def __init__(self, message: Any = None) -> None:
+        super().__init__(message, retriable=True)
+
+
+class Throttled(DomainError):
+    """Too many REST requests (backend/throttling.py); `retry_after` seconds, also as Retry-After."""
+
+    code = "throttled"
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            _("Too many requests. Try again in %(seconds)s seconds.") % {"seconds": retry_after},
+            retry_after=retry_after,
+        )
+
+
 def _flatten(detail: Any) -> dict[str, list[str]]:
     if isinstance(detail, dict):
         return {
@@ -98,6 +126,13 @@ def error_payload(exc: Exception) -> tuple[int, dict[str, Any]] | None:
     """Map any known exception to (HTTP status, payload); None for unexpected ones."""
     if isinstance(exc, DomainError):
         return exc.status_code, exc.as_payload()
+    if isinstance(exc, (db.OperationalError, db.InterfaceError)):
+        logger.warning("database unavailable: %s", type(exc).__name__)
+        return 503, ServiceUnavailable().as_payload()
+    if isinstance(exc, (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)):
+        # Redis (channel layer, cache, rate limits, presence) is down or restarting.
+        logger.warning("redis unavailable: %s", type(exc).__name__)
+        return 503, ServiceUnavailable().as_payload()
     if isinstance(exc, Http404):
         return 404, NotFound().as_payload()
     if isinstance(exc, DjangoPermissionDenied):
@@ -122,8 +157,7 @@ def error_payload(exc: Exception) -> tuple[int, dict[str, Any]] | None:
             "detail": str(_("The request body is not valid JSON.")),
         }
     if isinstance(exc, drf_exceptions.Throttled):
-        wait = int(exc.wait or 1)
-        return 429, RateLimited(wait).as_payload()
+        return 429, Throttled(max(1, math.ceil(exc.wait or 1))).as_payload()
     if isinstance(exc, RequestDataTooBig):
         return 413, {"code": "frame_too_large", "detail": str(_("The request is too large."))}
     if isinstance(exc, drf_exceptions.APIException):

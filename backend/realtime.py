@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+
+from backend.channel_layer import REDIS_DOWN
 
 logger = logging.getLogger(__name__)
 
@@ -55,15 +58,22 @@ def _send(channel_group: str, message: dict[str, Any]) -> None:
         return
     try:
         async_to_sync(layer.group_send)(channel_group, message)
+    except REDIS_DOWN as error:
+        # Stored all the same: subscribers fill the gap by seq (on the next event or ping).
+        logger.warning("publishing to %s failed: Redis unavailable (%s)", channel_group, error)
     except Exception:
         # The change is stored; clients catch up from the event log by seq. Never fail the caller.
         logger.exception("publishing to %s failed", channel_group)
 
 
 def publish_on_commit(group_id: int, event: dict[str, Any]) -> None:
-    """Broadcast a sequenced event to a group's subscribers after the current transaction commits."""
+    """Broadcast a sequenced event to a group's subscribers after the current transaction commits.
+    `committed_at` (epoch seconds, taken at commit) lets consumers measure the delivery lag."""
     transaction.on_commit(
-        lambda: _send(group_channel(group_id), {"type": "group.event", "group_id": group_id, "event": event})
+        lambda: _send(
+            group_channel(group_id),
+            {"type": "group.event", "group_id": group_id, "event": event, "committed_at": time.time()},
+        )
     )
 
 

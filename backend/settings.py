@@ -29,6 +29,12 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def env_rate(name: str, default: str) -> str | None:
+    """A DRF throttle rate such as `600/minute`; `off`: no limit."""
+    value = os.environ.get(name) or default
+    return None if value.strip().lower() == "off" else value
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     value = os.environ.get(name)
     if not value:
@@ -111,14 +117,23 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # No JIT: our queries are short, and the planner's guess for the per-thread unread counts
+        # made PostgreSQL spend ~200 ms compiling a 1 ms query (docs/performance.md).
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
         "KENNISCLOUD_DB_POOL", True
     ):
+        from psycopg_pool import ConnectionPool
+
         # ASGI runs ORM calls in worker threads: reuse connections instead of one per call.
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": 1,
             "max_size": env_int("KENNISCLOUD_DB_POOL_SIZE", 10),
             "timeout": 10,
+            # Test a pooled connection before handing it out (one empty round trip): after a database
+            # restart or network cut the idle ones are dead, and each would fail one request.
+            "check": ConnectionPool.check_connection,
         }
 else:
     DATABASES = {
@@ -135,9 +150,18 @@ AUTH_USER_MODEL = "accounts.User"
 # --- Redis: channel layer, cache, presence --------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
+    from redis.asyncio.retry import Retry as AsyncRetry
+    from redis.backoff import NoBackoff
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.retry import Retry
+
+    # After Redis restarts, every idle pooled connection is dead; without one immediate retry on a
+    # fresh connection each of them fails one command (a frame answered `unavailable`) long after
+    # Redis is back. Timeouts are not retried: the command may have run.
+    REDIS_RECONNECT_ONCE = AsyncRetry(NoBackoff(), 1, supported_errors=(RedisConnectionError,))
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "backend.channel_layer.RedisChannelLayer",  # channels-redis, outliving outages
             "CONFIG": {
                 # Idle receivers block in BZPOPMIN for 5 s; redis-py 8's default socket timeout is
                 # also 5 s, so the read would race the reply and crash the consumer (socket dropped).
@@ -147,6 +171,7 @@ if REDIS_URL:
                     {
                         "address": REDIS_URL,
                         "socket_timeout": 15,
+                        "retry": REDIS_RECONNECT_ONCE,
                         "max_connections": env_int("KENNISCLOUD_REDIS_MAX_CONNECTIONS", 2000),
                     }
                 ],
@@ -162,6 +187,7 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("KENNISCLOUD_CACHE_PREFIX", "kc"),
+            "OPTIONS": {"retry": Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,))},
         }
     }
 else:
@@ -183,7 +209,11 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
-ACCOUNT_EMAIL_VERIFICATION = os.environ.get("KENNISCLOUD_EMAIL_VERIFICATION", "optional")
+# Mandatory: a new account logs in by the link in its confirmation e-mail. Only then can a sign-up
+# with an address that already has an account answer exactly like a new one (the owner gets an
+# "account already exists" e-mail instead): no account enumeration through the sign-up.
+ACCOUNT_EMAIL_VERIFICATION = os.environ.get("KENNISCLOUD_EMAIL_VERIFICATION", "mandatory")
+ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 HEADLESS_ONLY = True
@@ -223,7 +253,9 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # redirected — except the health checks, which the orchestrator calls on the worker directly — and
 # browsers are told to remember it (HSTS; set DJANGO_HSTS_SECONDS=0 while trying HTTPS out).
 SECURE_SSL_REDIRECT = not DEBUG and env_bool("DJANGO_SSL_REDIRECT", True)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+# `GET /metrics` answers loopback callers, and others that send this token as a Bearer token.
+KENNISCLOUD_METRICS_TOKEN = os.environ.get("KENNISCLOUD_METRICS_TOKEN", "")
 SECURE_HSTS_SECONDS = 0 if DEBUG else env_int("DJANGO_HSTS_SECONDS", 365 * 24 * 3600)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
@@ -252,11 +284,22 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["backend.permissions.RefuseGuests"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "backend.schema.AutoSchema",  # error responses, anonymous reads
     "EXCEPTION_HANDLER": "backend.exceptions.api_exception_handler",
-    # Visitors read public groups without an account: bound what one address can ask for.
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("KENNISCLOUD_ANON_RATE", "300/minute")},
+    # Per address without an account, per user across all their sessions and tokens, their writes,
+    # and the expensive reads (backend/throttling.py); counted in the cache (Redis when set).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "backend.throttling.AnonRateThrottle",
+        "backend.throttling.UserRateThrottle",
+        "backend.throttling.WriteRateThrottle",
+        "backend.throttling.ScopedRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_rate("KENNISCLOUD_ANON_RATE", "300/minute"),
+        "user": env_rate("KENNISCLOUD_USER_RATE", "600/minute"),
+        "write": env_rate("KENNISCLOUD_WRITE_RATE", "120/minute"),
+        "search": env_rate("KENNISCLOUD_SEARCH_RATE", "120/minute"),
+    },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 if DEBUG:

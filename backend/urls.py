@@ -5,9 +5,10 @@ from django.contrib import admin
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path, re_path
-from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 
 from backend.exceptions import NotFound
+from backend.metrics import metrics_view
 from meetups.embed import embed_agenda
 
 
@@ -77,6 +78,7 @@ def ready(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": status, "checks": checks}, status=200 if ok else 503)
 
 
+@csrf_exempt  # it changes nothing; without it a POST to an unknown path got the HTML CSRF page
 def api_not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
     return JsonResponse(NotFound().as_payload(), status=404)
 
@@ -85,9 +87,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("_allauth/", include("allauth.headless.urls")),
     path("api/v1/", include("backend.api_urls")),
-    re_path(r"^api/(?P<rest>.*)$", api_not_found),
+    # Any character, newlines too: an encoded "\n" in an API path must not fall through to the SPA.
+    re_path(r"^api/(?P<rest>(?s:.*))\Z", api_not_found),
     path("healthz", health),
     path("readyz", ready),
+    path("metrics", metrics_view),
     path("resources/<int:resource_id>", resource_page),
     path("embed/libraries/<slug:slug>/agenda", embed_agenda),
     re_path(r"^(?!static/|assets/|ws/).*$", spa),

@@ -25,7 +25,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers as drf_serializers
 
 from accounts.selectors import user_briefs
-from backend import realtime
+from backend import metrics, realtime, shutdown
+from backend.channel_layer import REDIS_DOWN
 from backend.exceptions import DomainError, NotFound, error_payload, validation_error_from
 from groups.models import Group
 from groups.selectors import access_group
@@ -63,11 +64,13 @@ CLOSE_NOT_AUTHENTICATED = 4001
 CLOSE_FORBIDDEN = 4003
 CLOSE_PROTOCOL_VIOLATION = 4008
 CLOSE_KICKED = 4009
+CLOSE_TRY_AGAIN = 1013  # Redis is unavailable at connect: reconnect with back-off
 TYPING_THROTTLE_SECONDS = 2.0
 
 MSG_SERVER_ERROR = _("Something went wrong.")
 MSG_FRAME_TOO_LARGE = _("The frame is larger than %(limit)s bytes.")
 MSG_INVALID_JSON = _("The frame is not a JSON object.")
+MSG_BINARY_FRAME = _("Send frames as text (JSON), not as binary data.")
 MSG_UNKNOWN_TYPE = _("Unknown frame type.")
 
 
@@ -151,6 +154,8 @@ def resilient(handler: Callable[..., Any]) -> Callable[..., Any]:
     async def run(self, message: dict[str, Any]) -> None:
         try:
             await handler(self, message)
+        except REDIS_DOWN as error:
+            logger.warning("channel-layer handler %s: Redis unavailable (%s)", handler.__name__, error)
         except Exception:
             logger.exception("channel-layer handler %s failed", handler.__name__)
 
@@ -158,9 +163,24 @@ def resilient(handler: Callable[..., Any]) -> Callable[..., Any]:
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
+    async def __call__(
+        self, scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]
+    ) -> None:
+        # The socket's whole life, refused or crashed ones included: the gauge cannot drift.
+        metrics.OPEN_SOCKETS.inc()
+        shutdown.track(self)  # a SIGTERMed worker closes it with 1000 (backend/shutdown.py)
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            shutdown.untrack(self)
+            metrics.OPEN_SOCKETS.dec()
+
     async def connect(self) -> None:
         user = self.scope.get("user")
         await self.accept()
+        if shutdown.draining():
+            await self.close(code=shutdown.CLOSE_SHUTDOWN)
+            return
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_NOT_AUTHENTICATED)
             return
@@ -177,28 +197,45 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.last_typing: dict[int, float] = {}
         self.moderating: set[int] = set()
         self.is_guest = bool(getattr(user, "is_guest", False))
-        await realtime.join_user(self.channel_name, user.pk)
         self.token_id = self.scope.get("api_token_id")
-        if self.token_id:
-            await realtime.join_token(self.channel_name, self.token_id)
         # A browser's socket belongs to its login session: logging out closes it.
         session = self.scope.get("session")
         self.session_key = None if self.token_id or session is None else session.session_key
+        try:
+            await self._join_own_channels()
+        except REDIS_DOWN:
+            # Without the channel layer a kick or revocation could not reach this socket.
+            logger.warning("socket refused with %s: Redis unavailable", CLOSE_TRY_AGAIN)
+            await self.close(code=CLOSE_TRY_AGAIN)
+
+    async def _join_own_channels(self) -> None:
+        """The channel groups that reach this socket whatever it subscribed to: its user, token or
+        login session, and the report queues it follows. Joined at connect and again on every ping
+        (a restarted Redis has forgotten them; group_expiry lets them lapse)."""
+        await realtime.join_user(self.channel_name, self.user.pk)
+        if self.token_id:
+            await realtime.join_token(self.channel_name, self.token_id)
         if self.session_key:
             await realtime.join_session(self.channel_name, self.session_key)
+        for library_id in self.moderating:
+            await realtime.join_moderators(self.channel_name, library_id)
 
     async def disconnect(self, code: int) -> None:
         if not hasattr(self, "subscriptions"):
             return
-        for group_id in list(self.subscriptions):
-            await self._end_subscription(group_id, reason=None)
-        await realtime.leave_user(self.channel_name, self.user.pk)
-        if self.token_id:
-            await realtime.leave_token(self.channel_name, self.token_id)
-        if self.session_key:
-            await realtime.leave_session(self.channel_name, self.session_key)
-        for library_id in self.moderating:
-            await realtime.leave_moderators(self.channel_name, library_id)
+        try:
+            for group_id in list(self.subscriptions):
+                await self._end_subscription(group_id, reason=None)
+            await realtime.leave_user(self.channel_name, self.user.pk)
+            if self.token_id:
+                await realtime.leave_token(self.channel_name, self.token_id)
+            if self.session_key:
+                await realtime.leave_session(self.channel_name, self.session_key)
+            for library_id in self.moderating:
+                await realtime.leave_moderators(self.channel_name, library_id)
+        except REDIS_DOWN:
+            # What is left expires by itself (group_expiry; presence after PRESENCE_TTL).
+            logger.warning("socket closed without leaving its channel groups: Redis unavailable")
 
     # --- frames from the client ------------------------------------------------------------------
 
@@ -216,7 +253,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         except DomainError as error:
             await self._send_error(error, echo)
         except Exception as error:  # never let one frame take the socket down
-            mapped = error_payload(error)
+            with translation.override(self.language):
+                mapped = error_payload(error)
             if mapped is None:
                 logger.exception("unexpected error handling a frame")
                 payload = {"code": "server_error", "detail": self._t(MSG_SERVER_ERROR)}
@@ -227,13 +265,17 @@ class LiveConsumer(AsyncWebsocketConsumer):
     def _parse(self, text_data: str | None, bytes_data: bytes | None) -> dict[str, Any]:
         limit = settings.KENNISCLOUD["MAX_FRAME_BYTES"]
         raw = text_data if text_data is not None else bytes_data or b""
-        size = len(raw.encode("utf-8")) if isinstance(raw, str) else len(raw)
+        # "surrogatepass": a lone surrogate must not break the size check; it is refused below.
+        size = len(raw.encode("utf-8", "surrogatepass")) if isinstance(raw, str) else len(raw)
         if size > limit:
             self._count_bad_frame()
             raise _protocol_error(
                 "frame_too_large",
                 self._t(MSG_FRAME_TOO_LARGE) % {"limit": limit},
             )
+        if text_data is None:
+            self._count_bad_frame()  # text frames only (docs/protocol.md)
+            raise _protocol_error("invalid_json", self._t(MSG_BINARY_FRAME))
         try:
             frame = json.loads(raw)
             # Lone UTF-16 surrogates parse, but can be neither stored nor sent back.
@@ -245,8 +287,16 @@ class LiveConsumer(AsyncWebsocketConsumer):
             raise _protocol_error("invalid_json", self._t(MSG_INVALID_JSON))
         return frame
 
-    def _route(self, frame_type: Any) -> tuple[Callable[[dict], Any], type]:
-        routes = {
+    def _route(self, frame_type: Any) -> tuple[Callable[[dict], Any], type | None]:
+        routes = self.routes()
+        if not isinstance(frame_type, str) or frame_type not in routes:
+            self._count_bad_frame()
+            raise _protocol_error("unknown_type", self._t(MSG_UNKNOWN_TYPE))
+        return routes[frame_type]
+
+    def routes(self) -> dict[str, tuple[Callable[[dict], Any], type | None]]:
+        """Every client frame type: its handler and input serializer (None: no fields)."""
+        return {
             "subscribe": (self.on_subscribe, serializers.SubscribeInput),
             "unsubscribe": (self.on_unsubscribe, serializers.GroupRefInput),
             "message.send": (self.on_send, serializers.MessageSendInput),
@@ -264,10 +314,6 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 for name, (service, serializer) in {**MODERATION_FRAMES, **QUESTION_FRAMES}.items()
             },
         }
-        if not isinstance(frame_type, str) or frame_type not in routes:
-            self._count_bad_frame()
-            raise _protocol_error("unknown_type", self._t(MSG_UNKNOWN_TYPE))
-        return routes[frame_type]
 
     def _validate(self, serializer_class: type | None, frame: dict[str, Any]) -> dict[str, Any]:
         if serializer_class is None:
@@ -298,6 +344,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if after_seq is None:
             after_seq = group.last_seq
         catch_up = await self._call_db(group_events_after, group=group, after_seq=after_seq)
+        if data.get("after_seq") is not None and catch_up.last_seq > after_seq:
+            # Changes the client did not get live (its socket dropped, stalled or was offline).
+            metrics.DROPPED_DELIVERIES.labels(reason="resumed").inc(catch_up.last_seq - after_seq)
         first = group.pk not in self.subscriptions
         self.subscriptions[group.pk] = Subscription(
             group=group, last_seq=after_seq, moderator=moderator, guest=guest
@@ -375,9 +424,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         """Keep-alive, and the safety net under the channel layer: re-join channel groups (so
         channels-redis group_expiry never lapses), drop groups the user may no longer see even if a
         revocation message was lost, and fill any trailing event the layer dropped."""
-        await realtime.join_user(self.channel_name, self.user.pk)
-        if self.session_key:
-            await realtime.join_session(self.channel_name, self.session_key)
+        await self._join_own_channels()
         if self.is_guest:
             await self._refresh_guest_pass()
         seqs = await self._call(
@@ -395,6 +442,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             subscription.moderator = group_id in moderated
             await realtime.join_group(self.channel_name, group_id)
             if seqs[group_id] > subscription.last_seq:
+                metrics.gap_filled(seqs[group_id] - subscription.last_seq, reason="ping")
                 catch_up = await self._call_db(
                     group_events_after, group=subscription.group, after_seq=subscription.last_seq
                 )
@@ -419,6 +467,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         if seq > subscription.last_seq + 1:
             # The layer dropped or reordered something: fill the gap from the event log.
+            metrics.gap_filled(seq - subscription.last_seq - 1)
             catch_up = await self._call_db(
                 group_events_after, group=subscription.group, after_seq=subscription.last_seq
             )
@@ -428,6 +477,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if subscription.withholds(event):
             return
         await self._send_frame(redact(event, moderator=subscription.moderator, viewer_id=self.user.pk))
+        metrics.delivered(message.get("committed_at"))
 
     async def group_ephemeral(self, message: dict[str, Any]) -> None:
         subscription = self.subscriptions.get(message["group_id"])
@@ -497,6 +547,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 await self._send_frame(
                     redact(event, moderator=subscription.moderator, viewer_id=self.user.pk)
                 )
+                metrics.delivered()
         subscription.last_seq = max(subscription.last_seq, catch_up.last_seq)
 
     async def _guest_check(self) -> None:
@@ -571,3 +622,5 @@ class LiveConsumer(AsyncWebsocketConsumer):
             # The client closed while this frame was on its way (its disconnect is not handled yet);
             # nothing is lost: it resumes by seq when it reconnects.
             logger.debug("frame %s dropped: the client has gone", frame.get("type"))
+            if "seq" in frame:
+                metrics.DROPPED_DELIVERIES.labels(reason="client_gone").inc()

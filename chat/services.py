@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from backend import realtime
+from backend import metrics, realtime
 from backend.exceptions import PermissionDenied, RateLimited, ValidationFailed
 from groups.models import Group
 from groups.selectors import ensure_can_post
@@ -200,6 +200,7 @@ def message_send(
                 message=message, links=links, chosen=attached, new=True
             )
             _publish_message("message.created", seq, message)
+            transaction.on_commit(metrics.MESSAGES.inc)
     except IntegrityError:
         existing = _existing(author, client_id)
         if existing is None:
