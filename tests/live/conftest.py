@@ -77,11 +77,12 @@ def _test_database_url() -> str:
     return urlparse(os.environ["DATABASE_URL"])._replace(path=f"/{name}").geturl()
 
 
-def _start(log: Path, env: dict[str, str]) -> subprocess.Popen:
+def _start(log: Path, env: dict[str, str], args: tuple[str, ...] = ()) -> subprocess.Popen:
+    """A daphne worker; `args`: more daphne options (e.g. its keep-alive ping)."""
     # Port 0: the kernel picks a free port and daphne logs it, so concurrent runs never collide.
     with log.open("wb") as out:
         return subprocess.Popen(
-            [str(DAPHNE), "-b", "127.0.0.1", "-p", "0", "backend.asgi:application"],
+            [str(DAPHNE), "-b", "127.0.0.1", "-p", "0", *args, "backend.asgi:application"],
             cwd=REPO,
             env=env,
             stdout=out,

@@ -14,7 +14,6 @@ import os
 import random
 import re
 import socket
-import subprocess
 import time
 import urllib.request
 import uuid
@@ -33,7 +32,7 @@ from chat.services import thread_create
 from groups.models import Group
 from tests.conftest import add_member, make_user
 
-from .conftest import DAPHNE, LIVE_RATE_LIMIT, REPO, Worker, _ready, _stop, _test_database_url
+from .conftest import LIVE_RATE_LIMIT, Worker, _ready, _start, _stop, _test_database_url
 from .redis_server import PrivateRedis
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
@@ -54,27 +53,7 @@ TIMELINE: dict[str, float] = {}
 # --- servers ----------------------------------------------------------------------------------
 
 
-def _start_daphne(log: Path, env: dict[str, str]) -> subprocess.Popen:
-    """conftest's `_start` with daphne's keep-alive ping options."""
-    with log.open("wb") as out:
-        return subprocess.Popen(
-            [
-                str(DAPHNE),
-                "-b",
-                "127.0.0.1",
-                "-p",
-                "0",
-                "--ping-interval",
-                str(DAPHNE_PING_INTERVAL),
-                "--ping-timeout",
-                str(DAPHNE_PING_TIMEOUT),
-                "backend.asgi:application",
-            ],
-            cwd=REPO,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+DAPHNE_PING = ("--ping-interval", str(DAPHNE_PING_INTERVAL), "--ping-timeout", str(DAPHNE_PING_TIMEOUT))
 
 
 def _worker_env(redis_url: str, **extra: str) -> dict[str, str]:
@@ -95,7 +74,7 @@ def _start_workers(logs: Path, env: dict[str, str], count: int) -> tuple[list, l
     started = []
     for n in range(count):
         log = logs / f"worker{n}.log"
-        started.append((_start_daphne(log, env), log))
+        started.append((_start(log, env, DAPHNE_PING), log))
     return started, [_ready(process, log) for process, log in started]
 
 
