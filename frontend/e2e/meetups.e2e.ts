@@ -9,7 +9,7 @@ import AxeBuilder from '@axe-core/playwright';
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
 import { nl } from '../src/i18n/nl';
-import { BRAM, LIVE, RUN, SANNE, logIn, post, useE2E } from './harness/browser';
+import { BRAM, LIVE, RUN, SANNE, logIn, post, restFromPage, useE2E } from './harness/browser';
 
 const GROUP = 'energie-en-klimaat';
 const PHONE = { width: 360, height: 740 };
@@ -18,26 +18,14 @@ const e2e = useE2E();
 
 /** A REST call from a signed-in page (same origin, its CSRF cookie): a shortcut for steps other tests cover. */
 async function rest<T = Record<string, unknown>>(page: Page, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  return page.evaluate(
-    async ({ method, path, body }) => {
-      const csrf = /(?:^|; )csrftoken=([^;]+)/.exec(document.cookie)?.[1] ?? '';
-      const r = await fetch(`/api/v1/${path}`, {
-        method,
-        credentials: 'same-origin',
-        headers: { 'Content-Type': 'application/json', 'X-CSRFToken': decodeURIComponent(csrf), Accept: 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await r.text();
-      let parsed: unknown = null;
-      try {
-        parsed = text ? JSON.parse(text) : null;
-      } catch {
-        parsed = text;
-      }
-      return { status: r.status, body: parsed as T };
-    },
-    { method, path, body },
-  );
+  const { status, text } = await restFromPage(page, method, path, body);
+  let parsed: unknown = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    parsed = text;
+  }
+  return { status, body: parsed as T };
 }
 
 async function seriousViolations(page: Page): Promise<string[]> {

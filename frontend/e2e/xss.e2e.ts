@@ -19,7 +19,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { DEMO_PASSWORD, LIVE, RUN, logIn, useE2E } from './harness/browser';
+import { DEMO_PASSWORD, LIVE, RUN, logIn, restFromPage, useE2E } from './harness/browser';
 import { HOSTILE, HOSTILE_PATH } from './harness/preview-server';
 
 const e2e = useE2E();
@@ -129,19 +129,7 @@ function newIsbn(): string {
 // ---- REST from a signed-in page (its session and CSRF cookie), as the frontend itself does
 
 async function rest<T = Record<string, unknown>>(page: Page, method: string, path: string, body?: unknown): Promise<T> {
-  const result = await page.evaluate(
-    async ({ method, path, body }) => {
-      const csrf = /(?:^|; )csrftoken=([^;]+)/.exec(document.cookie)?.[1] ?? '';
-      const r = await fetch(`/api/v1/${path}`, {
-        method,
-        credentials: 'same-origin',
-        headers: { 'Content-Type': 'application/json', 'X-CSRFToken': decodeURIComponent(csrf), Accept: 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      return { status: r.status, text: await r.text() };
-    },
-    { method, path, body },
-  );
+  const result = await restFromPage(page, method, path, body);
   if (result.status >= 300) throw new Error(`${method} /api/v1/${path} → ${result.status}: ${result.text}`);
   return (result.text ? JSON.parse(result.text) : null) as T;
 }
