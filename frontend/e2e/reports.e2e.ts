@@ -8,27 +8,16 @@ import AxeBuilder from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
 import { nl } from '../src/i18n/nl';
-import { ANOUK, BRAM, LIVE, RUN, SANNE, gotoThread, logIn, messagesWithBody, post, startThread, useE2E } from './harness/browser';
+import { ANOUK, BRAM, LIVE, RUN, SANNE, gotoThread, logIn, messagesWithBody, post, restFromPage, startThread, useE2E } from './harness/browser';
 
 const GROUP = 'energie-en-klimaat';
 const BEHEER = { email: 'beheer@voorbeeldstad.example', name: 'Platformbeheer' };
 
 /** A REST call from a signed-in page (same origin, its CSRF cookie), as a shortcut for a step another test covers. */
 async function rest(page: Page, method: string, path: string, body?: unknown): Promise<number> {
-  return page.evaluate(
-    async ({ method, path, body }) => {
-      const csrf = /(?:^|; )csrftoken=([^;]+)/.exec(document.cookie)?.[1] ?? '';
-      const r = await fetch(`/api/v1/${path}`, {
-        method,
-        credentials: 'same-origin',
-        headers: { 'Content-Type': 'application/json', 'X-CSRFToken': decodeURIComponent(csrf) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      return r.status;
-    },
-    { method, path, body },
-  );
+  return (await restFromPage(page, method, path, body)).status;
 }
+
 const LIBRARY = 'voorbeeldstad';
 
 const e2e = useE2E();
