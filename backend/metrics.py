@@ -34,6 +34,16 @@ REGISTRY = CollectorRegistry(auto_describe=True)
 OPEN_SOCKETS = Gauge(
     "kenniscloud_open_sockets", "WebSocket connections open on this process.", registry=REGISTRY
 )
+GROUP_SOCKETS = Gauge(
+    "kenniscloud_group_sockets",
+    "Subscriptions of sockets to knowledge groups on this process (one per socket and group).",
+    registry=REGISTRY,
+)
+GROUP_CHANNELS = Gauge(
+    "kenniscloud_group_channels",
+    "Knowledge groups whose Redis pub/sub channel this process subscribes to (backend/broadcast.py).",
+    registry=REGISTRY,
+)
 MESSAGES = Counter("kenniscloud_messages", "Messages stored by this process.", registry=REGISTRY)
 DELIVERIES = Counter(
     "kenniscloud_deliveries", "Sequenced events written to sockets by this process.", registry=REGISTRY

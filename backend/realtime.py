@@ -1,18 +1,22 @@
-"""The one place that touches the channel layer.
+"""The one entry point to live delivery.
 
-Features publish through these functions only; consumers join and leave channel groups through them.
-Replacing the fan-out (say, with a dedicated broadcaster) means replacing this module and nothing else.
+Features publish through these functions only; consumers join and leave through them.
 
-Channel-layer messages (consumer handler in brackets):
-- `group.event` [group_event]: a stored, sequenced change of a knowledge group.
-- `group.ephemeral` [group_ephemeral]: typing and presence; not stored, no seq.
+A knowledge group's frames go through `backend.broadcast` — one Redis pub/sub subscription per
+server process and group, one serialised frame per kind of viewer — never one channel-layer message
+per member (docs/architecture.md, "Live fan-out"). Consumer method in brackets:
+- `group.event` [fan_out]: a stored, sequenced change of a knowledge group.
+- `group.ephemeral` [fan_out]: typing and presence; not stored, no seq.
+- `group.access_changed` [fan_out]: who may see the group changed (it became closed);
+  every subscribed socket checks its access again.
+
+Frames for one user, token, login session or library's moderators are few and go over the
+Channels layer (consumer handler in brackets):
 - `user.event` [user_event]: a frame for all sockets of one user (unread counts).
 - `user.revoked` [user_revoked]: the user lost access to a group; stop delivery at once.
 - `user.kicked` [user_kicked]: close all of the user's sockets now.
 - `token.revoked` [token_revoked]: the personal token a socket opened with was revoked: close it.
 - `moderation.event` [moderation_event]: the live report queue, to a library's moderators only.
-- `group.access_changed` [group_access_changed]: who may see the group changed (it became closed);
-  every subscribed socket checks its access again.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from backend import broadcast
 from backend.channel_layer import REDIS_DOWN
 
 logger = logging.getLogger(__name__)
@@ -66,12 +71,23 @@ def _send(channel_group: str, message: dict[str, Any]) -> None:
         logger.exception("publishing to %s failed", channel_group)
 
 
+def _broadcast(group_id: int, message: dict[str, Any]) -> None:
+    try:
+        broadcast.publish(group_id, message)
+    except REDIS_DOWN as error:
+        # Stored all the same: subscribers fill the gap by seq (on the next event or ping).
+        logger.warning("publishing to group %s failed: Redis unavailable (%s)", group_id, error)
+    except Exception:
+        # The change is stored; clients catch up from the event log by seq. Never fail the caller.
+        logger.exception("publishing to group %s failed", group_id)
+
+
 def publish_on_commit(group_id: int, event: dict[str, Any]) -> None:
     """Broadcast a sequenced event to a group's subscribers after the current transaction commits.
     `committed_at` (epoch seconds, taken at commit) lets consumers measure the delivery lag."""
     transaction.on_commit(
-        lambda: _send(
-            group_channel(group_id),
+        lambda: _broadcast(
+            group_id,
             {"type": "group.event", "group_id": group_id, "event": event, "committed_at": time.time()},
         )
     )
@@ -79,7 +95,7 @@ def publish_on_commit(group_id: int, event: dict[str, Any]) -> None:
 
 def publish_ephemeral(group_id: int, event: dict[str, Any]) -> None:
     """Broadcast a frame that is not stored (typing, presence) right away."""
-    _send(group_channel(group_id), {"type": "group.ephemeral", "group_id": group_id, "event": event})
+    _broadcast(group_id, {"type": "group.ephemeral", "group_id": group_id, "event": event})
 
 
 def publish_ephemeral_on_commit(group_id: int, event: dict[str, Any]) -> None:
@@ -88,12 +104,7 @@ def publish_ephemeral_on_commit(group_id: int, event: dict[str, Any]) -> None:
 
 
 async def apublish_ephemeral(group_id: int, event: dict[str, Any]) -> None:
-    layer = get_channel_layer()
-    if layer is not None:
-        await layer.group_send(
-            group_channel(group_id),
-            {"type": "group.ephemeral", "group_id": group_id, "event": event},
-        )
+    await broadcast.apublish(group_id, {"type": "group.ephemeral", "group_id": group_id, "event": event})
 
 
 def notify_user_on_commit(user_id: int, event: dict[str, Any]) -> None:
@@ -167,16 +178,18 @@ async def leave_session(channel_name: str, session_key: str) -> None:
 def recheck_access_on_commit(group_id: int) -> None:
     """Make every socket subscribed to the group check its access again, once the change commits."""
     transaction.on_commit(
-        lambda: _send(group_channel(group_id), {"type": "group.access_changed", "group_id": group_id})
+        lambda: _broadcast(group_id, {"type": "group.access_changed", "group_id": group_id})
     )
 
 
-async def join_group(channel_name: str, group_id: int) -> None:
-    await get_channel_layer().group_add(group_channel(group_id), channel_name)
+async def join_group(listener: broadcast.Listener, group_id: int) -> None:
+    """Deliver the group's frames to a socket; returns once nothing published from now on can be
+    missed (so a catch-up read after it is complete). Idempotent."""
+    await broadcast.join(group_id, listener)
 
 
-async def leave_group(channel_name: str, group_id: int) -> None:
-    await get_channel_layer().group_discard(group_channel(group_id), channel_name)
+async def leave_group(listener: broadcast.Listener, group_id: int) -> None:
+    await broadcast.leave(group_id, listener)
 
 
 async def join_user(channel_name: str, user_id: int) -> None:

@@ -357,6 +357,9 @@ KENNISCLOUD = {
     "CATCH_UP_LIMIT": env_int("KENNISCLOUD_CATCH_UP_LIMIT", 1000),
     "PRESENCE_TTL": env_int("KENNISCLOUD_PRESENCE_TTL", 60),
     "MAX_BAD_FRAMES": env_int("KENNISCLOUD_MAX_BAD_FRAMES", 20),
+    # Bytes the server holds for one socket whose client stopped reading (beyond the kernel's socket
+    # buffers): past it the connection is dropped and the client resumes by seq (docs/protocol.md).
+    "MAX_SOCKET_BACKLOG": env_int("KENNISCLOUD_MAX_SOCKET_BACKLOG", 1024 * 1024),
     "TOKEN_FAILURES_PER_HOUR": env_int("KENNISCLOUD_TOKEN_FAILURES_PER_HOUR", 10),
     # Link previews (resources.fetch): fetched by the worker, never in a request or consumer.
     "PREVIEW_TIMEOUT": env_int("KENNISCLOUD_PREVIEW_TIMEOUT", 5),

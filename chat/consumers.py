@@ -8,12 +8,13 @@ fill the gap from the database first; anything already delivered is dropped.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -26,6 +27,7 @@ from rest_framework import serializers as drf_serializers
 
 from accounts.selectors import user_briefs
 from backend import metrics, realtime, shutdown
+from backend.broadcast import Frames
 from backend.channel_layer import REDIS_DOWN
 from backend.exceptions import DomainError, NotFound, error_payload, validation_error_from
 from groups.models import Group
@@ -66,6 +68,7 @@ CLOSE_PROTOCOL_VIOLATION = 4008
 CLOSE_KICKED = 4009
 CLOSE_TRY_AGAIN = 1013  # Redis is unavailable at connect: reconnect with back-off
 TYPING_THROTTLE_SECONDS = 2.0
+CATCH_UP_STALL = 10.0  # seconds a catch-up waits for a client that does not read
 
 MSG_SERVER_ERROR = _("Something went wrong.")
 MSG_FRAME_TOO_LARGE = _("The frame is larger than %(limit)s bytes.")
@@ -82,6 +85,9 @@ class Subscription:
     # A meetup guest's subscription: only events about its meetup and its conversation are sent;
     # the others advance last_seq silently (meetups.live.guest_event_visible).
     guest: GuestScope | None = None
+    # While the socket fills a gap from the event log, live events wait here (in arrival order).
+    filling: bool = False
+    pending: list[tuple[dict[str, Any], Frames, float | None]] = field(default_factory=list)
 
     def withholds(self, event: dict[str, Any]) -> bool:
         return self.guest is not None and not guest_event_visible(event, self.guest)
@@ -163,6 +169,8 @@ def resilient(handler: Callable[..., Any]) -> Callable[..., Any]:
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
+    too_slow = False  # dropped for not reading (see _drop_too_slow)
+
     async def __call__(
         self, scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]
     ) -> None:
@@ -177,6 +185,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         user = self.scope.get("user")
+        self.wire = self._wire()
         await self.accept()
         if shutdown.draining():
             await self.close(code=shutdown.CLOSE_SHUTDOWN)
@@ -192,6 +201,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
         requested = (query.get("lang") or [""])[0]
         self.language = requested if requested in {"nl", "en"} else (user.language or "nl")
         self.subscriptions: dict[int, Subscription] = {}
+        # Groups being (re)subscribed: live events that arrive meanwhile wait for the catch-up.
+        self.joining: dict[int, list[tuple[dict[str, Any], Frames, float | None]]] = {}
+        self.tasks: set[asyncio.Task[None]] = set()  # gap fills and access checks started by fan_out
         self.slugs: dict[str, int] = {}
         self.bad_frames = 0
         self.last_typing: dict[int, float] = {}
@@ -223,6 +235,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if not hasattr(self, "subscriptions"):
             return
+        for task in list(self.tasks):
+            task.cancel()
         try:
             for group_id in list(self.subscriptions):
                 await self._end_subscription(group_id, reason=None)
@@ -338,21 +352,36 @@ class LiveConsumer(AsyncWebsocketConsumer):
             moderator = False
         else:
             group, moderator = await self._call(access_group_live, slug=data["group"])
-        await realtime.join_group(self.channel_name, group.pk)
-        # Read after joining the channel group: whatever commits from here on arrives live too.
-        after_seq = data.get("after_seq")
-        if after_seq is None:
-            after_seq = group.last_seq
-        catch_up = await self._call_db(group_events_after, group=group, after_seq=after_seq)
+        self.joining[group.pk] = []
+        try:
+            await realtime.join_group(self, group.pk)
+            # Read after joining: whatever commits from here on arrives live too (and waits in
+            # `joining` until the catch-up is out).
+            after_seq = data.get("after_seq")
+            if after_seq is None:
+                after_seq = group.last_seq
+            catch_up = await self._call_db(group_events_after, group=group, after_seq=after_seq)
+        except BaseException:
+            self.joining.pop(group.pk, None)
+            if group.pk not in self.subscriptions:
+                await realtime.leave_group(self, group.pk)
+            raise
         if data.get("after_seq") is not None and catch_up.last_seq > after_seq:
             # Changes the client did not get live (its socket dropped, stalled or was offline).
             metrics.DROPPED_DELIVERIES.labels(reason="resumed").inc(catch_up.last_seq - after_seq)
         first = group.pk not in self.subscriptions
-        self.subscriptions[group.pk] = Subscription(
-            group=group, last_seq=after_seq, moderator=moderator, guest=guest
+        subscription = Subscription(
+            group=group,
+            last_seq=after_seq,
+            moderator=moderator,
+            guest=guest,
+            filling=True,
+            pending=self.joining.pop(group.pk),
         )
+        self.subscriptions[group.pk] = subscription
         self.slugs[group.slug] = group.pk
         await self._deliver_catch_up(group.pk, catch_up)
+        await self._fill(group.pk, subscription, read_log=False)
         await self._send_frame(
             {
                 "type": "subscribed",
@@ -440,55 +469,147 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 continue
             subscription = self.subscriptions[group_id]
             subscription.moderator = group_id in moderated
-            await realtime.join_group(self.channel_name, group_id)
-            if seqs[group_id] > subscription.last_seq:
+            await realtime.join_group(self, group_id)
+            if seqs[group_id] > subscription.last_seq and not subscription.filling:
                 metrics.gap_filled(seqs[group_id] - subscription.last_seq, reason="ping")
-                catch_up = await self._call_db(
-                    group_events_after, group=subscription.group, after_seq=subscription.last_seq
-                )
-                await self._deliver_catch_up(group_id, catch_up)
+                subscription.filling = True
+                await self._fill(group_id, subscription)
             if await presence.touch(group_id, self.user.pk, self.channel_name):
                 await self._presence(subscription.group, broadcast=True)
         await self._send_frame({"type": "pong"})
 
-    # --- messages from the channel layer (see backend/realtime.py) ------------------------------
+    # --- a group's frames, from backend.broadcast (one decode and serialisation per process) ------
 
-    @resilient
-    async def group_event(self, message: dict[str, Any]) -> None:
-        subscription = self.subscriptions.get(message["group_id"])
+    async def fan_out(self, message: dict[str, Any], frames: Frames) -> None:
+        """A frame published to a group this socket joined. Called for every local socket of the
+        group in turn, so it never waits on the database: gap fills and access checks run as
+        tasks of their own, and a slow client's frames are buffered by the server, not awaited."""
+        kind = message["type"]
+        group_id = message["group_id"]
+        if kind == "group.event":
+            await self._live_event(group_id, message["event"], frames, message.get("committed_at"))
+        elif kind == "group.ephemeral":
+            await self._ephemeral(group_id, message["event"], frames)
+        elif kind == "group.access_changed":
+            self._spawn(self._recheck_access(group_id))
+        elif kind == "group.resync":
+            subscription = self.subscriptions.get(group_id)
+            if subscription is not None and not subscription.filling:
+                subscription.filling = True
+                self._spawn(self._fill(group_id, subscription))
+
+    async def _live_event(
+        self, group_id: int, event: dict[str, Any], frames: Frames, committed_at: float | None
+    ) -> None:
+        waiting = self.joining.get(group_id)
+        if waiting is not None:
+            waiting.append((event, frames, committed_at))
+            return
+        subscription = self.subscriptions.get(group_id)
         if subscription is None:
             return
-        event = message["event"]
+        if subscription.filling:
+            subscription.pending.append((event, frames, committed_at))
+            return
+        await self._deliver_live(group_id, subscription, event, frames, committed_at)
+
+    async def _deliver_live(
+        self,
+        group_id: int,
+        subscription: Subscription,
+        event: dict[str, Any],
+        frames: Frames,
+        committed_at: float | None,
+    ) -> bool:
+        """Deliver one live event in order; False when it is ahead of the socket (a gap to fill)."""
         seq = event["seq"]
         if seq <= subscription.last_seq:
-            return
+            return True
         if subscription.guest_expired():
-            await self._end_subscription(message["group_id"], reason="expired")
-            return
+            self._spawn(self._end_subscription(group_id, reason="expired"))
+            return True
         if seq > subscription.last_seq + 1:
-            # The layer dropped or reordered something: fill the gap from the event log.
-            metrics.gap_filled(seq - subscription.last_seq - 1)
-            catch_up = await self._call_db(
-                group_events_after, group=subscription.group, after_seq=subscription.last_seq
-            )
-            await self._deliver_catch_up(message["group_id"], catch_up)
-            return
+            if not subscription.filling:
+                # The layer dropped or reordered something: fill the gap from the event log.
+                metrics.gap_filled(seq - subscription.last_seq - 1)
+                subscription.filling = True
+                self._spawn(self._fill(group_id, subscription))
+            return False
         subscription.last_seq = seq
         if subscription.withholds(event):
-            return
-        await self._send_frame(redact(event, moderator=subscription.moderator, viewer_id=self.user.pk))
-        metrics.delivered(message.get("committed_at"))
+            return True
+        text = frames.text(moderator=subscription.moderator, viewer_id=self.user.pk)
+        await self._send_text(text, sequenced=True)
+        metrics.delivered(committed_at)
+        if self._backlog() > settings.KENNISCLOUD["MAX_SOCKET_BACKLOG"]:
+            self._drop_too_slow()
+        return True
 
-    async def group_ephemeral(self, message: dict[str, Any]) -> None:
-        subscription = self.subscriptions.get(message["group_id"])
+    async def _fill(self, group_id: int, subscription: Subscription, *, read_log: bool = True) -> None:
+        """Fill a gap from the event log, then deliver the live events that waited meanwhile; read
+        the log again as long as they skip ahead. Precondition: `subscription.filling` was set (by
+        the caller, synchronously, so that no other fill starts)."""
+        try:
+            while self.subscriptions.get(group_id) is subscription:
+                if read_log:
+                    catch_up = await self._call_db(
+                        group_events_after, group=subscription.group, after_seq=subscription.last_seq
+                    )
+                    if self.subscriptions.get(group_id) is not subscription:
+                        return
+                    await self._deliver_catch_up(group_id, catch_up)
+                waiting, subscription.pending = subscription.pending, []
+                read_log = False
+                for event, frames, committed_at in waiting:
+                    if not await self._deliver_live(group_id, subscription, event, frames, committed_at):
+                        read_log = True
+                        break
+                if not read_log and not subscription.pending:
+                    return
+        finally:
+            subscription.filling = False
+            subscription.pending = []
+
+    async def _ephemeral(self, group_id: int, event: dict[str, Any], frames: Frames) -> None:
+        subscription = self.subscriptions.get(group_id)
         if subscription is None:
             return
-        event = message["event"]
         if subscription.withholds(event):
             return
         if event["type"] == "typing" and event["user"]["id"] == self.user.pk:
             return
-        await self._send_frame(event)
+        await self._send_text(frames.full())
+
+    def _spawn(self, work: Any) -> None:
+        task = asyncio.ensure_future(self._guarded(work))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    @staticmethod
+    async def _guarded(work: Any) -> None:
+        """A task started by fan_out: a database or Redis hiccup is logged and the socket lives on
+        (its subscription state is unchanged, so the next event or ping retries)."""
+        try:
+            await work
+        except REDIS_DOWN as error:
+            logger.warning("live delivery task: Redis unavailable (%s)", error)
+        except Exception:
+            logger.exception("live delivery task failed")
+
+    async def _recheck_access(self, group_id: int) -> None:
+        """Who may see the group changed: check again; a socket that lost it is unsubscribed."""
+        subscription = self.subscriptions.get(group_id)
+        if subscription is None:
+            return
+        try:
+            await self._call(
+                access_guest_group_live if self.is_guest else access_group, slug=subscription.group.slug
+            )
+        except NotFound:
+            if self.subscriptions.get(group_id) is subscription:
+                await self._end_subscription(group_id, reason="removed")
+
+    # --- messages from the channel layer (see backend/realtime.py) ------------------------------
 
     async def user_event(self, message: dict[str, Any]) -> None:
         await self._send_frame(message["event"])
@@ -513,18 +634,6 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if message["group_id"] in self.subscriptions:
             await self._end_subscription(message["group_id"], reason=message["reason"])
 
-    @resilient
-    async def group_access_changed(self, message: dict[str, Any]) -> None:
-        subscription = self.subscriptions.get(message["group_id"])
-        if subscription is None:
-            return
-        try:
-            await self._call(
-                access_guest_group_live if self.is_guest else access_group, slug=subscription.group.slug
-            )
-        except NotFound:
-            await self._end_subscription(message["group_id"], reason="removed")
-
     # --- helpers ---------------------------------------------------------------------------------
 
     async def _deliver_catch_up(self, group_id: int, catch_up: CatchUp) -> None:
@@ -541,6 +650,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         for event in catch_up.events:
             if event["seq"] > subscription.last_seq:
+                if not await self._drained():
+                    return
                 subscription.last_seq = event["seq"]
                 if subscription.withholds(event):
                     continue
@@ -570,7 +681,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def _end_subscription(self, group_id: int, reason: str | None) -> None:
         subscription = self.subscriptions.pop(group_id)
         self.slugs.pop(subscription.group.slug, None)
-        await realtime.leave_group(self.channel_name, group_id)
+        await realtime.leave_group(self, group_id)
         if await presence.drop(group_id, self.user.pk, self.channel_name):
             await self._presence(subscription.group, broadcast=True)
         if reason is not None:
@@ -615,12 +726,62 @@ class LiveConsumer(AsyncWebsocketConsumer):
         with translation.override(self.language):
             return str(text)
 
-    async def _send_frame(self, frame: dict[str, Any]) -> None:
+    def _wire(self) -> tuple[Callable[..., Any], Any]:
+        """The server's own ASGI `send` under Channels' session wrapper (which acts on HTTP
+        responses only, yet costs a few µs per frame on the fan-out's hot path) and, under daphne
+        (whose `send` is a partial of its reply handler and the connection's protocol), the socket's
+        Twisted transport. Anything else: Channels' `send`, and no transport."""
+        send = self.base_send
+        while callable(getattr(getattr(send, "__self__", None), "real_send", None)):
+            send = send.__self__.real_send
+        args = getattr(send, "args", ())
+        transport = getattr(args[0], "transport", None) if args else None
+        return send, transport
+
+    def _transport(self) -> Any:
+        return self.wire[1]
+
+    def _backlog(self) -> int:
+        """Bytes written to this socket that the kernel has not taken yet: they pile up when the
+        client stops reading (Twisted buffers writes without limit)."""
+        transport = self._transport()
         try:
-            await self.send(text_data=json.dumps(frame, ensure_ascii=False))
+            return len(transport.dataBuffer) - transport.offset + transport._tempDataLen
+        except (AttributeError, TypeError):
+            return 0
+
+    async def _drained(self) -> bool:
+        """Before each frame of a catch-up (a burst of up to CATCH_UP_LIMIT events): wait while
+        more than half the backlog limit is still unsent, so a client that reads catches up at its
+        own pace; one that stops reading for CATCH_UP_STALL seconds is dropped. False: dropped."""
+        half = settings.KENNISCLOUD["MAX_SOCKET_BACKLOG"] // 2
+        deadline = time.monotonic() + CATCH_UP_STALL
+        while self._backlog() > half and not self.too_slow:
+            if time.monotonic() > deadline:
+                self._drop_too_slow()
+                break
+            await asyncio.sleep(0.02)
+        return not self.too_slow
+
+    def _drop_too_slow(self) -> None:
+        """The client stopped reading: drop the connection (a close frame could not get through)
+        and the frames waiting for it, so its memory is bounded. It reconnects and resumes by seq."""
+        self.too_slow = True
+        logger.warning("socket dropped: its client stopped reading (%s bytes waiting)", self._backlog())
+        metrics.DROPPED_DELIVERIES.labels(reason="too_slow").inc()
+        self._transport().abortConnection()
+
+    async def _send_frame(self, frame: dict[str, Any]) -> None:
+        await self._send_text(json.dumps(frame, ensure_ascii=False), sequenced="seq" in frame)
+
+    async def _send_text(self, text: str, *, sequenced: bool = False) -> None:
+        if self.too_slow:
+            return
+        try:
+            await self.wire[0]({"type": "websocket.send", "text": text})
         except ClientGone:
             # The client closed while this frame was on its way (its disconnect is not handled yet);
             # nothing is lost: it resumes by seq when it reconnects.
-            logger.debug("frame %s dropped: the client has gone", frame.get("type"))
-            if "seq" in frame:
+            logger.debug("frame dropped: the client has gone")
+            if sequenced:
                 metrics.DROPPED_DELIVERIES.labels(reason="client_gone").inc()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import os
 import threading
 import uuid
@@ -12,6 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import redis
 from allauth.account.models import EmailAddress
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -239,17 +241,24 @@ def new_client_id() -> Callable[[], uuid.UUID]:
 
 
 class LayerListener:
-    """A real channel on the real channel layer, subscribed to a knowledge group — how tests see
-    what `backend.realtime` published."""
+    """How tests see what `backend.realtime` published: a real Redis pub/sub subscription to a
+    knowledge group's broadcast channel (as every server process has), and a real channel on the
+    real channel layer for what goes to one user's sockets."""
 
     def __init__(self) -> None:
         self.layer = get_channel_layer()
         self.channel = async_to_sync(self.layer.new_channel)()
+        self.publisher = redis.Redis.from_url(settings.REDIS_URL)
+        self.pubsub = self.publisher.pubsub()
+        self.groups: list[int] = []
 
     def listen(self, group: Group) -> LayerListener:
-        from backend.realtime import group_channel
+        from backend.broadcast import channel_name
 
-        async_to_sync(self.layer.group_add)(group_channel(group.pk), self.channel)
+        self.pubsub.subscribe(channel_name(group.pk))
+        while self.pubsub.get_message(timeout=5) is None:  # the subscription is confirmed
+            pass
+        self.groups.append(group.pk)
         return self
 
     def listen_user(self, user_id: int) -> LayerListener:
@@ -260,9 +269,36 @@ class LayerListener:
         return self
 
     def received(self, timeout: float = 5.0) -> list[dict[str, Any]]:
-        """Every channel-layer message delivered so far, without waiting for quiet: the listener
-        sends itself a marker and reads up to it. Redis orders a channel's messages by send time,
-        so everything published before this call arrives before the marker."""
+        """Everything published so far, without waiting for quiet — the groups' frames first, then
+        the user channel's: the listener sends itself a marker on each and reads up to it. Redis
+        orders a channel's messages by publish time, so everything published before this call
+        arrives before the marker."""
+        return self._group_frames(timeout) + self._layer_messages(timeout)
+
+    def _group_frames(self, timeout: float) -> list[dict[str, Any]]:
+        from backend.broadcast import channel_name
+
+        frames: list[dict[str, Any]] = []
+        for group_id in self.groups:
+            marker = uuid.uuid4().hex
+            self.publisher.publish(
+                channel_name(group_id), json.dumps({"type": "test.marker", "marker": marker})
+            )
+            while True:
+                message = self.pubsub.get_message(timeout=timeout)
+                if message is None:
+                    raise TimeoutError("the marker did not come back")
+                if message["type"] != "message":
+                    continue
+                frame = json.loads(message["data"])
+                if frame.get("type") == "test.marker":
+                    if frame.get("marker") == marker:
+                        break
+                    continue
+                frames.append(frame)
+        return frames
+
+    def _layer_messages(self, timeout: float) -> list[dict[str, Any]]:
         marker = uuid.uuid4().hex
 
         async def drain() -> list[dict[str, Any]]:
@@ -278,23 +314,25 @@ class LayerListener:
 
     def published(self) -> list[dict[str, Any]]:
         """The sequenced group events published so far (see `received`)."""
-        return [m["event"] for m in self.received() if m["type"] == "group.event"]
+        return [m["event"] for m in self._group_frames(5.0) if m["type"] == "group.event"]
 
     def events(self, timeout: float = 1.0) -> list[dict[str, Any]]:
-        """Everything received until the channel is quiet for `timeout` seconds."""
+        """The sequenced group events received until the groups are quiet for `timeout` seconds."""
+        events = []
+        while (message := self.pubsub.get_message(timeout=timeout)) is not None:
+            if message["type"] == "message":
+                frame = json.loads(message["data"])
+                if frame.get("type") == "group.event":
+                    events.append(frame["event"])
+        return events
 
-        async def drain() -> list[dict[str, Any]]:
-            received = []
-            while True:
-                try:
-                    message = await asyncio.wait_for(self.layer.receive(self.channel), timeout)
-                except TimeoutError:
-                    return received
-                received.append(message)
-
-        return [m["event"] for m in async_to_sync(drain)() if m["type"] == "group.event"]
+    def close(self) -> None:
+        self.pubsub.close()
+        self.publisher.close()
 
 
 @pytest.fixture
-def layer_listener() -> LayerListener:
-    return LayerListener()
+def layer_listener() -> Iterator[LayerListener]:
+    listener = LayerListener()
+    yield listener
+    listener.close()

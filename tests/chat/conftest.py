@@ -110,6 +110,15 @@ class WS:
         assert frame["type"] == frame_type, frame
         return frame
 
+    async def expect_nothing(self, timeout: float = 0.3, *, ignore: Iterable[str] = ("presence",)) -> None:
+        """No frame (other than `ignore`d ones) arrives within `timeout` seconds."""
+        skip = set(ignore)
+        while not await self.communicator.receive_nothing(timeout):
+            output = await self.communicator.receive_output()
+            assert output["type"] == "websocket.send", f"socket closed instead: {output}"
+            frame = json.loads(output["text"])
+            assert frame["type"] in skip, f"unexpected frame: {frame}"
+
     async def next_n(self, n: int, **ignore: Any) -> list[dict[str, Any]]:
         return [await self.next(**ignore) for _ in range(n)]
 
@@ -138,8 +147,11 @@ class WS:
         await self.expect("pong")
 
     async def closed_with(self, timeout: float = FRAME_TIMEOUT) -> int | None:
-        """The close code of the next output, which must be a close."""
+        """The close code of the next output, which must be a close (presence frames aside: they
+        arrive whenever anyone's online state changes)."""
         output = await self.communicator.receive_output(timeout)
+        while output["type"] == "websocket.send" and json.loads(output["text"])["type"] == "presence":
+            output = await self.communicator.receive_output(timeout)
         assert output["type"] == "websocket.close", output
         return output.get("code")
 

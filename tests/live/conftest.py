@@ -8,6 +8,7 @@ create their data with committed transactions (`transaction=True`) so the worker
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -122,10 +123,9 @@ def _stop(process: subprocess.Popen) -> None:
             process.wait(timeout=STOP_TIMEOUT)
 
 
-@pytest.fixture(scope="module")
-def workers(django_db_setup, tmp_path_factory) -> Iterator[list[Worker]]:
-    """Two daphne workers on free ports, answering /healthz."""
-    env = {
+def worker_env(**extra: str) -> dict[str, str]:
+    """A worker's environment: the test database and Redis, plus `extra` settings."""
+    return {
         **os.environ,
         "DATABASE_URL": _test_database_url(),
         "REDIS_URL": os.environ["REDIS_URL"],
@@ -134,18 +134,29 @@ def workers(django_db_setup, tmp_path_factory) -> Iterator[list[Worker]]:
         "DJANGO_DEBUG": "1",
         "DJANGO_SETTINGS_MODULE": "backend.settings",
         "PYTHONUNBUFFERED": "1",
+        **extra,
     }
-    logs = tmp_path_factory.mktemp("daphne")
+
+
+@contextlib.contextmanager
+def running_workers(count: int, logs: Path, env: dict[str, str]) -> Iterator[list[Worker]]:
+    """`count` daphne workers on free ports, answering /healthz; stopped on exit."""
     started: list[tuple[subprocess.Popen, Path]] = []
     try:
-        for n in range(2):
+        for n in range(count):
             log = logs / f"worker{n}.log"
             started.append((_start(log, env), log))
-        running = [_ready(process, log) for process, log in started]
-        yield running
+        yield [_ready(process, log) for process, log in started]
     finally:
         for process, _log in started:
             _stop(process)
+
+
+@pytest.fixture(scope="module")
+def workers(django_db_setup, tmp_path_factory) -> Iterator[list[Worker]]:
+    """Two daphne workers on free ports, answering /healthz."""
+    with running_workers(2, tmp_path_factory.mktemp("daphne"), worker_env()) as running:
+        yield running
 
 
 @pytest.fixture

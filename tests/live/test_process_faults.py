@@ -21,6 +21,7 @@ import contextlib
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import time
@@ -52,7 +53,6 @@ from .tcp_proxy import TcpProxy
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 
 PING_EVERY = 25.0  # seconds, as the frontend
-REAP_EXPIRY = 3  # seconds: channels-redis group_expiry in the reaping drill
 REAP_PING_EVERY = 1.0
 RECONNECT_LIMIT = 10.0  # the issue's pass figure for reconnecting after a worker dies
 GAP_FILL_LIMIT = 2.0  # the issue's pass figure for filling a gap a client detected
@@ -442,10 +442,27 @@ def _assert_exactly_once(readers: list[Reader], first: int, last: int) -> None:
         assert reader.seqs == expected, f"reader {n}: {reader.seqs} != {expected}"
 
 
-def _group_members(group_id: int) -> int:
+def _group_sockets(fleet: Fleet) -> int:
+    """Socket subscriptions to knowledge groups on the fleet's running workers (their /metrics)."""
+    total = 0
+    for worker in fleet.workers:
+        if worker is None or worker.process.poll() is not None:
+            continue
+        with urllib.request.urlopen(f"{worker.http_url}/metrics", timeout=10) as response:
+            text = response.read().decode()
+        total += int(float(re.search(r"^kenniscloud_group_sockets ([0-9.e+]+)$", text, re.M).group(1)))
+    return total
+
+
+def _fan_out_state(group_id: int, fleet: Fleet) -> tuple[int, int]:
+    return _subscribers(group_id), _group_sockets(fleet)
+
+
+def _subscribers(group_id: int) -> int:
+    """Processes subscribed to the group's Redis pub/sub channel (backend/broadcast.py)."""
     client = redis.Redis.from_url(os.environ["REDIS_URL"])
     try:
-        return client.zcard(f"{_prefix()}:group:kgroup.{group_id}")
+        return client.pubsub_numsub(f"{_prefix()}:fan:{group_id}")[0][1]
     finally:
         client.close()
 
@@ -610,7 +627,8 @@ async def test_one_of_two_workers_dies_under_200_clients(pair, room, members, si
         Sender(pair, at=n, token=token, thread=room.thread) for n, token in enumerate(tokens[CROWD_USERS:])
     ]
     _ack, fan_out_before = await _fan_out(senders[1], readers)
-    members_before = await asyncio.to_thread(_group_members, room.group_id)
+    members_before = await asyncio.to_thread(_group_sockets, pair)
+    subscribers_before = await asyncio.to_thread(_subscribers, room.group_id)
 
     stop_sending = asyncio.Event()
     sending = [_spawn(_keep_sending(s, stop_sending, f"Afzender {n}")) for n, s in enumerate(senders)]
@@ -628,7 +646,8 @@ async def test_one_of_two_workers_dies_under_200_clients(pair, room, members, si
     stop_sending.set()
     async with asyncio.timeout(DEADLINE):
         await asyncio.gather(*sending)
-    members_after_kill = await asyncio.to_thread(_group_members, room.group_id)
+    members_after_kill = await asyncio.to_thread(_group_sockets, pair)
+    subscribers_after_kill = await asyncio.to_thread(_subscribers, room.group_id)
     last_ack, fan_out_after = await _fan_out(senders[1], readers)
     await _wait_until_caught_up(readers, last_ack["seq"])
     await _stop_all(stop, tasks)
@@ -644,7 +663,8 @@ async def test_one_of_two_workers_dies_under_200_clients(pair, room, members, si
         f"{dict(codes)}; socket open again {_summary(handshake)}, subscribed again (kill → subscribed): "
         f"{_summary(back)}; {sum(len(s.acks) for s in senders)} messages sent during the drill "
         f"({sum(s.resends for s in senders)} resends), each reader got seq {first + 1}..{last_ack['seq']} "
-        f"exactly once; channel-layer group members: {members_before} before, {members_after_kill} after; "
+        f"exactly once; group sockets {members_before} before, {members_after_kill} after; processes "
+        f"subscribed to the group {subscribers_before} before, {subscribers_after_kill} after; "
         f"fan-out to {CROWD} (send → all have it): {fan_out_before:.2f}s before, {fan_out_after:.2f}s after"
     )
     _assert_exactly_once(readers, first, last_ack["seq"])
@@ -652,13 +672,14 @@ async def test_one_of_two_workers_dies_under_200_clients(pair, room, members, si
     assert await database_sync_to_async(_stored)(acked) == Counter({client_id: 1 for client_id in acked})
     assert all(reader.closes for reader in victims)
     assert not any(reader.errors for reader in readers)
-    assert members_before == CROWD
+    assert (members_before, subscribers_before) == (CROWD, 2)
+    # Every socket is back on the survivor, and the dead worker's subscription went with its Redis
+    # connection: nothing stale is left to publish to.
+    assert (members_after_kill, subscribers_after_kill) == (CROWD, 1)
     if signum == signal.SIGTERM:
         assert codes == {shutdown.CLOSE_SHUTDOWN: len(victims)}
-        assert members_after_kill == CROWD  # every consumer left its groups before the worker exited
     else:
         assert codes == {1006: len(victims)}
-        assert CROWD < members_after_kill <= CROWD + len(victims)
     # The issue's pass figure. (On a heavily loaded 2-core machine the survivor's one ORM thread —
     # database_sync_to_async — needs longer to admit 100 sockets at once: ~4 ORM calls each.)
     assert max(back) <= RECONNECT_LIMIT, f"{len(victims)} clients back within {max(back):.1f}s"
@@ -791,22 +812,18 @@ async def test_postgres_unreachable_for_ten_seconds_loses_and_doubles_nothing(
     )
 
 
-# --- drill: stale channel-layer entries of killed workers are bounded -----------------------------
+# --- drill: killed workers leave nothing stale behind ------------------------------------------------
 
 FEW = 10
 
 
-async def test_group_members_left_by_killed_workers_are_reaped_after_group_expiry(
-    django_db_setup, room, members, tmp_path
-):
-    """Repeated SIGKILLs leave the dead sockets in the channel-layer group (a zset in Redis) only
-    until `group_expiry`: channels-redis drops older members on the next group_send, and live sockets
-    renew theirs on every ping. So stale entries never exceed the sockets that died within one
-    expiry period, and later fan-out goes to live sockets only. (Short expiry and pings here; in
-    production 86400 s and 25 s, KENNISCLOUD_GROUP_EXPIRY.)"""
+async def test_killed_workers_leave_no_stale_group_subscriptions(django_db_setup, room, members, tmp_path):
+    """With the channel layer, repeated SIGKILLs left dead sockets in each channel group (a zset in
+    Redis) until `group_expiry`. A group's frames now go to one Redis pub/sub subscription per
+    process (backend/broadcast.py): a killed worker's subscription ends with its connection, so right
+    after each kill only live processes are subscribed, and the live sockets lose nothing."""
     tokens = await members(FEW + 1)
-    env = _worker_env(_test_database_url(), KENNISCLOUD_GROUP_EXPIRY=str(REAP_EXPIRY))
-    fleet = Fleet(env, tmp_path, size=2)
+    fleet = Fleet(_worker_env(_test_database_url()), tmp_path, size=2)
     stop = asyncio.Event()
     try:
         await asyncio.to_thread(fleet.start)
@@ -819,29 +836,21 @@ async def test_group_members_left_by_killed_workers_are_reaped_after_group_expir
         assert first is not None
         sender = Sender(fleet, at=0, token=tokens[FEW], thread=room.thread)
         await sender.send("Voor de eerste storing")
-        members_seen = [await asyncio.to_thread(_group_members, room.group_id)]
+        seen = [await asyncio.to_thread(_fan_out_state, room.group_id, fleet)]
         killed = 0
         for victim_index in (0, 1):  # the second kill hits the worker the first one's clients moved to
             victims = [reader for reader in readers if reader.at % 2 == victim_index]
             drops = {id(reader): len(reader.resubscribed_at) for reader in victims}
             worker = fleet.kill(victim_index, signal.SIGKILL)
             await asyncio.to_thread(worker.process.wait, 30)
-            killed_at = time.monotonic()
             killed += len(victims)
             async with asyncio.timeout(DEADLINE):
                 while any(len(reader.resubscribed_at) == drops[id(reader)] for reader in victims):
                     await asyncio.sleep(0.05)
             await sender.send("Na een storing")
-            members_seen.append(await asyncio.to_thread(_group_members, room.group_id))
+            seen.append(await asyncio.to_thread(_fan_out_state, room.group_id, fleet))
             if victim_index == 0:
                 await asyncio.to_thread(fleet.start, [0])
-
-        async with asyncio.timeout(REAP_EXPIRY + DEADLINE):
-            while (count := await asyncio.to_thread(_group_members, room.group_id)) != FEW:
-                members_seen.append(count)
-                await sender.send("Opruimen")
-                await asyncio.sleep(0.25)
-        reaped_seconds = time.monotonic() - killed_at
         last_ack = await sender.send("Alleen nog levende sockets")
         await _wait_until_caught_up(readers, last_ack["seq"])
         await _stop_all(stop, tasks)
@@ -851,14 +860,12 @@ async def test_group_members_left_by_killed_workers_are_reaped_after_group_expir
         await asyncio.to_thread(fleet.stop)
 
     print(
-        f"\n[stale entries] 2 SIGKILLs, {killed} sockets killed; group members (zset cardinality) over "
-        f"the drill: {members_seen}; back to the {FEW} live sockets {reaped_seconds:.1f}s after the last "
-        f"kill (group_expiry {REAP_EXPIRY}s)"
+        f"\n[stale subscriptions] 2 SIGKILLs, {killed} sockets killed; (processes subscribed to the "
+        f"group, group sockets on live workers) before and after each kill: {seen}"
     )
-    assert members_seen[0] == FEW
-    assert max(members_seen) > FEW  # the dead were there…
-    assert max(members_seen) <= FEW + killed  # …never more than the sockets killed…
-    _assert_exactly_once(readers, first, last_ack["seq"])  # …and the live ones lost nothing
+    # Both workers, then only the one the clients moved to — every live socket counted once.
+    assert seen == [(2, FEW), (1, FEW), (1, FEW)]
+    _assert_exactly_once(readers, first, last_ack["seq"])
 
 
 # --- drill: connect/disconnect churn ---------------------------------------------------------------
@@ -916,9 +923,9 @@ async def test_connect_disconnect_churn_leaves_stable_clients_gapless(pair, room
     await sending
     last_ack = await sender.send("Einde van de drukte")
     await _wait_until_caught_up(stable, last_ack["seq"])
-    # Every churned socket left its channel group: only the stable ones remain.
+    # Every churned socket left its group: only the stable ones remain.
     async with asyncio.timeout(DEADLINE):
-        while (count := await asyncio.to_thread(_group_members, room.group_id)) != STABLE:
+        while (count := await asyncio.to_thread(_group_sockets, pair)) != STABLE:
             await asyncio.sleep(0.1)
     await _stop_all(stop, tasks)
     await sender.close()
@@ -927,7 +934,7 @@ async def test_connect_disconnect_churn_leaves_stable_clients_gapless(pair, room
     print(
         f"\n[churn] {CHURN_SECONDS:.0f}s, {CHURNERS} churning clients: {dict(cycles)} connections; "
         f"{len(sender.acks)} messages to {STABLE} stable clients; gaps seen {len(gaps)} "
-        f"(filled in {_summary(gaps)}); channel-layer group members afterwards: {count}"
+        f"(filled in {_summary(gaps)}); group sockets afterwards: {count}"
     )
     for reader in stable:
         assert not reader.closes and not reader.errors

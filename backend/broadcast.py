@@ -1,0 +1,401 @@
+"""Live fan-out of a knowledge group's frames: one subscription per process and group, one
+serialised frame per kind of viewer.
+
+Stock Channels sends one channel-layer message per member socket and wakes one consumer per member
+(~200 µs of Python each: see docs/performance.md). Here each server process keeps its own sockets per
+group (`Broadcaster.listeners`) and, with `REDIS_URL`, subscribes once per group to a Redis pub/sub
+channel; a publisher PUBLISHes a frame once, every process receives it once, decodes it once, and
+hands it to its local sockets. A sequenced event is serialised at most twice — the full form
+(moderators, and everyone when nothing is withheld) and the member form with a hidden, held or
+removed message's text withheld (`Frames`) — however many sockets receive it. Without Redis
+(zero-config `make run`) the frames stay inside the process: publishers in any thread hand them to
+the event loop(s) that have listeners.
+
+Guarantees are the consumer's, unchanged: it delivers a group's events in seq order with no gaps or
+duplicates, filling any gap from the event log. Pub/sub delivers at most once, so anything published
+while a process was cut off from Redis is missing: after a reconnect every local listener is told to
+`group.resync` (fill from the log) — and the socket's ping remains the safety net.
+
+Messages (the payload is JSON; `type` decides what listeners do):
+- `group.event`: a stored, sequenced change (`event`, `committed_at`);
+- `group.ephemeral`: typing and presence, not stored, no seq;
+- `group.access_changed`: who may see the group changed; every socket checks its access again;
+- `group.resync` (local only): this process may have missed frames; fill from the event log.
+Only `backend/realtime.py` calls this module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import threading
+import time
+import weakref
+from typing import Any, Protocol
+
+import redis
+import redis.asyncio as aioredis
+from django.conf import settings
+from redis.asyncio.retry import Retry as AsyncRetry
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from backend import metrics
+from backend.channel_layer import REDIS_DOWN
+
+logger = logging.getLogger(__name__)
+
+SUBSCRIBE_TIMEOUT = 5.0  # seconds a socket's subscribe waits for Redis to confirm the channel
+RETRY_CAP = 1.0  # seconds between reconnection attempts at most
+WARN_EVERY = 10.0
+
+
+class Listener(Protocol):
+    """A socket that receives a group's frames (chat.consumers.LiveConsumer)."""
+
+    async def fan_out(self, message: dict[str, Any], frames: Frames) -> None: ...
+
+
+class Frames:
+    """One published frame, serialised at most once per kind of viewer.
+
+    `chat.events.redact` shapes a sequenced event per viewer: moderators get it whole; members get
+    a hidden, held or removed message without its text — except the author of a held message, who
+    sees it waiting. So there are at most two forms, whatever the number of sockets."""
+
+    __slots__ = ("event", "_full", "_member", "_withheld")
+
+    def __init__(self, event: dict[str, Any]) -> None:
+        self.event = event
+        self._full: str | None = None
+        self._member: str | None = None
+        message = event.get("message")
+        self._withheld = isinstance(message, dict) and bool(message.get("moderation"))
+
+    def full(self) -> str:
+        if self._full is None:
+            self._full = json.dumps(self.event, ensure_ascii=False)
+        return self._full
+
+    def text(self, *, moderator: bool, viewer_id: int | None) -> str:
+        """The frame as `redact(event, moderator=…, viewer_id=…)` would give it, serialised."""
+        if moderator or not self._withheld:
+            return self.full()
+        message = self.event["message"]
+        if message["moderation"]["state"] == "held" and message["author"]["id"] == viewer_id:
+            return self.full()
+        if self._member is None:
+            from chat.events import redact  # chat depends on backend, not the reverse
+
+            self._member = json.dumps(redact(self.event, moderator=False), ensure_ascii=False)
+        return self._member
+
+
+def channel_name(group_id: int) -> str:
+    """The Redis pub/sub channel of one group's frames."""
+    return f"{_prefix()}:fan:{group_id}"
+
+
+def _prefix() -> str:
+    layer = settings.CHANNEL_LAYERS.get("default", {})
+    return layer.get("CONFIG", {}).get("prefix") or "kc"
+
+
+def _redis_url() -> str:
+    return getattr(settings, "REDIS_URL", "") or ""
+
+
+# --- publishing ------------------------------------------------------------------------------------
+
+_sync_client: redis.Redis | None = None
+_sync_lock = threading.Lock()
+
+
+def _publisher() -> redis.Redis:
+    global _sync_client
+    with _sync_lock:
+        if _sync_client is None:
+            # One reconnection attempt, then the caller logs and moves on (the event is stored).
+            _sync_client = redis.Redis.from_url(
+                _redis_url(), socket_timeout=5, socket_connect_timeout=2, retry=Retry(NoBackoff(), 1)
+            )
+        return _sync_client
+
+
+def publish(group_id: int, message: dict[str, Any]) -> None:
+    """Send a frame to every socket of the group in every process (any thread, sync code)."""
+    payload = json.dumps(message, ensure_ascii=False)
+    if _redis_url():
+        _publisher().publish(channel_name(group_id), payload)
+    else:
+        _publish_locally(group_id, payload)
+
+
+async def apublish(group_id: int, message: dict[str, Any]) -> None:
+    """`publish` from the event loop, without blocking it on Redis."""
+    payload = json.dumps(message, ensure_ascii=False)
+    if _redis_url():
+        await _broadcaster().publish(group_id, payload)
+    else:
+        _publish_locally(group_id, payload)
+
+
+def _publish_locally(group_id: int, payload: str) -> None:
+    for broadcaster in list(_broadcasters.values()):
+        if group_id in broadcaster.listeners:
+            broadcaster.hand_over(payload)
+
+
+# --- receiving ------------------------------------------------------------------------------------
+
+# One broadcaster per event loop (daphne has one; tests make one per test). Weak keys: a closed
+# loop's broadcaster, its Redis connections and its tasks go with it.
+_broadcasters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Broadcaster] = weakref.WeakKeyDictionary()
+
+
+def _broadcaster() -> Broadcaster:
+    loop = asyncio.get_running_loop()
+    broadcaster = _broadcasters.get(loop)
+    if broadcaster is None:
+        broadcaster = Broadcaster(loop)
+        _broadcasters[loop] = broadcaster
+    return broadcaster
+
+
+async def join(group_id: int, listener: Listener) -> None:
+    """Start delivering the group's frames to `listener`. Returns once frames published from now on
+    are certain to arrive (Redis confirmed the subscription), so that a catch-up read after it
+    misses nothing. Raises a Redis connection error when Redis cannot confirm in time."""
+    await _broadcaster().join(group_id, listener)
+
+
+async def leave(group_id: int, listener: Listener) -> None:
+    await _broadcaster().leave(group_id, listener)
+
+
+def local_listeners(group_id: int) -> int:
+    """Sockets of this event loop that receive the group (for metrics and tests)."""
+    broadcaster = _broadcasters.get(asyncio.get_running_loop())
+    return len(broadcaster.listeners.get(group_id, ())) if broadcaster else 0
+
+
+class Broadcaster:
+    """The sockets of one event loop per group, and (with Redis) the loop's one pub/sub connection."""
+
+    _last_warning = 0.0
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        # Insertion-ordered (dict keys): frames reach a group's sockets in the order they joined.
+        self.listeners: dict[int, dict[Listener, None]] = {}
+        self._redis = bool(_redis_url())
+        self._client: aioredis.Redis | None = None
+        self._pubsub: Any = None
+        self._confirmed: dict[str, asyncio.Future[None]] = {}
+        self._reader: asyncio.Task[None] | None = None
+        self._local: asyncio.Queue[str] | None = None
+        self._channels: dict[str, int] = {}
+        self._resync: set[str] = set()
+
+    # --- membership
+
+    async def join(self, group_id: int, listener: Listener) -> None:
+        members = self.listeners.setdefault(group_id, {})
+        if listener not in members:
+            members[listener] = None
+            metrics.GROUP_SOCKETS.inc()
+        if not self._redis:
+            self._ensure_local_dispatcher()
+            return
+        channel = channel_name(group_id)
+        if channel not in self._channels:
+            self._channels[channel] = group_id
+            metrics.GROUP_CHANNELS.inc()
+        confirmed = self._confirmed.get(channel)
+        if confirmed is None or (confirmed.done() and confirmed.exception() is not None):
+            confirmed = self.loop.create_future()
+            self._confirmed[channel] = confirmed
+            try:
+                pubsub = await self._ensure_reader()
+                await pubsub.subscribe(channel)
+            except REDIS_DOWN as error:
+                # The reader resubscribes everything once Redis is back; this socket is told why.
+                if not confirmed.done():
+                    confirmed.set_exception(error)
+                confirmed.exception()  # retrieved: no "never retrieved" warning
+                await self.leave(group_id, listener)
+                raise
+        try:
+            await asyncio.wait_for(asyncio.shield(confirmed), SUBSCRIBE_TIMEOUT)
+        except (TimeoutError, *REDIS_DOWN) as error:
+            await self.leave(group_id, listener)
+            raise redis.exceptions.ConnectionError(f"subscribing to {channel}: {error!r}") from error
+
+    async def leave(self, group_id: int, listener: Listener) -> None:
+        members = self.listeners.get(group_id)
+        if members is None or listener not in members:
+            return
+        del members[listener]
+        metrics.GROUP_SOCKETS.dec()
+        if members:
+            return
+        del self.listeners[group_id]
+        if not self._redis:
+            return
+        channel = channel_name(group_id)
+        if self._channels.pop(channel, None) is not None:
+            metrics.GROUP_CHANNELS.dec()
+        self._confirmed.pop(channel, None)
+        if self._pubsub is not None:
+            try:
+                await self._pubsub.unsubscribe(channel)
+            except REDIS_DOWN:
+                pass  # the connection is gone, and its subscriptions with it
+
+    # --- publishing from this loop
+
+    async def publish(self, group_id: int, payload: str) -> None:
+        if self._client is None:
+            self._client = self._make_client()
+        await self._client.publish(channel_name(group_id), payload)
+
+    def hand_over(self, payload: str) -> None:
+        """A frame published in this process without Redis; callable from any thread."""
+        queue = self._local
+        if queue is None:
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is self.loop:
+            queue.put_nowait(payload)
+        elif not self.loop.is_closed():
+            self.loop.call_soon_threadsafe(queue.put_nowait, payload)
+
+    # --- delivery
+
+    async def dispatch(self, group_id: int, payload: str | bytes) -> None:
+        """Decode a frame once and hand it to every local socket of the group, in join order. One
+        socket's failure is logged and never stops the others."""
+        members = self.listeners.get(group_id)
+        if not members:
+            return
+        message = json.loads(payload)
+        frames = Frames(message.get("event") or {})
+        for listener in list(members):
+            try:
+                await listener.fan_out(message, frames)
+            except Exception:
+                logger.exception("delivering %s to a socket failed", message.get("type"))
+
+    def _ensure_local_dispatcher(self) -> None:
+        if self._local is None:
+            self._local = asyncio.Queue()
+            self._reader = self.loop.create_task(self._dispatch_local(self._local))
+
+    async def _dispatch_local(self, queue: asyncio.Queue[str]) -> None:
+        while True:
+            payload = await queue.get()
+            await self.dispatch(json.loads(payload)["group_id"], payload)
+
+    # --- the Redis side
+
+    def _make_client(self) -> aioredis.Redis:
+        return aioredis.Redis.from_url(
+            _redis_url(),
+            socket_connect_timeout=2,
+            retry=AsyncRetry(NoBackoff(), 0),  # errors surface here: the reader reconnects itself
+            health_check_interval=15,  # an idle pub/sub connection is checked, not trusted
+        )
+
+    async def _ensure_reader(self) -> Any:
+        if self._pubsub is None:
+            if self._client is None:
+                self._client = self._make_client()
+            self._pubsub = self._client.pubsub()
+            # Subscribed before the reader starts, so it has a connection to read from.
+            await self._pubsub.subscribe(self._control_channel())
+        if self._reader is None or self._reader.done():
+            self._reader = self.loop.create_task(self._read())
+        return self._pubsub
+
+    def _control_channel(self) -> str:
+        # Always subscribed: keeps the connection's read loop alive when no group is.
+        return f"{_prefix()}:fan:process:{id(self)}"
+
+    async def _read(self) -> None:
+        attempt = 0
+        while True:
+            try:
+                await self._read_until_error()
+            except asyncio.CancelledError:
+                raise
+            except REDIS_DOWN as error:
+                self._warn(error)
+            except Exception:
+                logger.exception("broadcast reader failed; reconnecting")
+            for future in self._confirmed.values():
+                if not future.done():
+                    future.set_exception(redis.exceptions.ConnectionError("Redis connection lost"))
+                    future.exception()
+            await asyncio.sleep(random.uniform(0.5, 1.0) * min(RETRY_CAP, 0.1 * 2**attempt))
+            attempt += 1
+            try:
+                await self._resubscribe()
+                attempt = 0
+            except REDIS_DOWN as error:
+                self._warn(error)
+                continue
+            except Exception:
+                logger.exception("broadcast resubscribe failed")
+                continue
+
+    async def _read_until_error(self) -> None:
+        pubsub = self._pubsub
+        while True:
+            message = await pubsub.get_message(timeout=None)
+            if message is None:
+                continue
+            kind = message["type"]
+            channel = message["channel"].decode() if isinstance(message["channel"], bytes) else None
+            if kind == "message":
+                group_id = self._channels.get(channel or "")
+                if group_id is not None:
+                    await self.dispatch(group_id, message["data"])
+            elif kind == "subscribe" and channel is not None:
+                future = self._confirmed.get(channel)
+                if future is not None and not future.done():
+                    future.set_result(None)
+                if channel in self._resync:
+                    # Resubscribed after a reconnect: this process may have missed frames.
+                    self._resync.discard(channel)
+                    group_id = self._channels.get(channel)
+                    if group_id is not None:
+                        resync = {"type": "group.resync", "group_id": group_id}
+                        await self.dispatch(group_id, json.dumps(resync))
+
+    async def _resubscribe(self) -> None:
+        """A fresh connection subscribed to every group that has local sockets. Each group's
+        sockets fill from the event log once Redis confirms its channel (in `_read_until_error`):
+        whatever was published while the connection was down reaches them that way."""
+        old = self._pubsub
+        self._pubsub = None
+        if old is not None:
+            try:
+                await old.aclose()
+            except Exception:  # noqa: BLE001 - it is broken already
+                pass
+        self._confirmed = {channel: self.loop.create_future() for channel in self._channels}
+        self._resync = set(self._channels)
+        pubsub = self._client.pubsub() if self._client else self._make_client().pubsub()
+        await pubsub.subscribe(self._control_channel(), *self._channels)
+        self._pubsub = pubsub
+
+    def _warn(self, error: Exception) -> None:
+        now = time.monotonic()
+        if now - Broadcaster._last_warning >= WARN_EVERY:
+            Broadcaster._last_warning = now
+            logger.warning("broadcast: Redis unavailable (%s); reconnecting", error)
