@@ -113,12 +113,21 @@ soak: backend-deps
 # database kenniscloud_bench_history and Redis db 12 (both wiped); seeding takes a few minutes.
 # HISTORY_ARGS: more bench/history.py options (e.g. --reuse to keep the last seeded database).
 HISTORY_ARGS ?=
-.PHONY: bench bench-history
-# The other scenarios (fan-out, slow consumer, reconnect storm, idle, sends) join `bench` with the
-# fan-out work of issue #6.
-bench: bench-history
+# Live scenarios (bench/fanout.py): fan-out with the raw websockets.broadcast() and stock Channels
+# references in the same run, slow consumer, reconnect storm, idle sockets, persisted sends; one
+# daphne worker, and two for fan-out, sends and idle. Own database kenniscloud_bench_fanout and Redis
+# db 13 (both wiped). The full grid takes the better part of an hour; `bench-fanout` is the fan-out
+# scenario alone on the reduced grid (under three minutes). FANOUT_ARGS: more bench/fanout.py
+# options (e.g. --members 500 --runs 5).
+FANOUT_ARGS ?=
+.PHONY: bench bench-history bench-fanout bench-live
+bench: bench-history bench-live
 bench-history: backend-deps
 	$(PY) bench/history.py $(HISTORY_ARGS)
+bench-live: backend-deps
+	$(PY) bench/fanout.py --workers 1 2 --scale-out fanout sends idle $(FANOUT_ARGS)
+bench-fanout: backend-deps
+	$(PY) bench/fanout.py --scenario fanout --quick $(FANOUT_ARGS)
 
 lint: backend-deps frontend-deps
 	$(VENV)/bin/ruff check .

@@ -20,6 +20,8 @@ Messages (the payload is JSON; `type` decides what listeners do):
 - `group.event`: a stored, sequenced change (`event`, `committed_at`);
 - `group.ephemeral`: typing and presence, not stored, no seq;
 - `group.access_changed`: who may see the group changed; every socket checks its access again;
+- `group.revoked`: one user lost access (left, removed, banned); their sockets stop at once — on the
+  group's channel, so that no event published after it can reach them before it;
 - `group.resync` (local only): this process may have missed frames; fill from the event log.
 Only `backend/realtime.py` calls this module.
 """
@@ -198,6 +200,8 @@ class Broadcaster:
         self._local: asyncio.Queue[str] | None = None
         self._channels: dict[str, int] = {}
         self._resync: set[str] = set()
+        self._requested: set[str] = set()  # SUBSCRIBE being sent
+        self._reconnecting = False
 
     # --- membership
 
@@ -217,6 +221,9 @@ class Broadcaster:
         if confirmed is None or (confirmed.done() and confirmed.exception() is not None):
             confirmed = self.loop.create_future()
             self._confirmed[channel] = confirmed
+        if not confirmed.done() and not self._reconnecting and channel not in self._requested:
+            # (While the reader reconnects it subscribes every channel itself, this one included.)
+            self._requested.add(channel)
             try:
                 pubsub = await self._ensure_reader()
                 await pubsub.subscribe(channel)
@@ -227,6 +234,8 @@ class Broadcaster:
                 confirmed.exception()  # retrieved: no "never retrieved" warning
                 await self.leave(group_id, listener)
                 raise
+            finally:
+                self._requested.discard(channel)
         try:
             await asyncio.wait_for(asyncio.shield(confirmed), SUBSCRIBE_TIMEOUT)
         except (TimeoutError, *REDIS_DOWN) as error:
@@ -329,32 +338,34 @@ class Broadcaster:
     async def _read(self) -> None:
         attempt = 0
         while True:
-            try:
-                await self._read_until_error()
-            except asyncio.CancelledError:
-                raise
-            except REDIS_DOWN as error:
-                self._warn(error)
-            except Exception:
-                logger.exception("broadcast reader failed; reconnecting")
-            for future in self._confirmed.values():
-                if not future.done():
-                    future.set_exception(redis.exceptions.ConnectionError("Redis connection lost"))
-                    future.exception()
+            if self._pubsub is not None and not self._reconnecting:
+                try:
+                    await self._read_until_error(self._pubsub)
+                except asyncio.CancelledError:
+                    raise
+                except REDIS_DOWN as error:
+                    self._warn(error)
+                except Exception:
+                    logger.exception("broadcast reader failed; reconnecting")
+                self._reconnecting = True
+                for future in self._confirmed.values():
+                    if not future.done():  # sockets subscribing now are told to try again
+                        future.set_exception(redis.exceptions.ConnectionError("Redis connection lost"))
+                        future.exception()
             await asyncio.sleep(random.uniform(0.5, 1.0) * min(RETRY_CAP, 0.1 * 2**attempt))
             attempt += 1
             try:
                 await self._resubscribe()
-                attempt = 0
             except REDIS_DOWN as error:
                 self._warn(error)
                 continue
             except Exception:
                 logger.exception("broadcast resubscribe failed")
                 continue
+            attempt = 0
+            self._reconnecting = False
 
-    async def _read_until_error(self) -> None:
-        pubsub = self._pubsub
+    async def _read_until_error(self, pubsub: Any) -> None:
         while True:
             message = await pubsub.get_message(timeout=None)
             if message is None:
@@ -381,16 +392,24 @@ class Broadcaster:
         """A fresh connection subscribed to every group that has local sockets. Each group's
         sockets fill from the event log once Redis confirms its channel (in `_read_until_error`):
         whatever was published while the connection was down reaches them that way."""
-        old = self._pubsub
+        old, old_client = self._pubsub, self._client
         self._pubsub = None
-        if old is not None:
-            try:
-                await old.aclose()
-            except Exception:  # noqa: BLE001 - it is broken already
-                pass
-        self._confirmed = {channel: self.loop.create_future() for channel in self._channels}
+        # A fresh client: the old pool's connections all went down with the old server.
+        self._client = self._make_client()
+        for broken in (old, old_client):
+            if broken is not None:
+                try:
+                    await broken.aclose()
+                except Exception:  # noqa: BLE001 - it is broken already
+                    pass
+        self._confirmed = {
+            channel: future
+            if (future := self._confirmed.get(channel)) is not None and not future.done()
+            else self.loop.create_future()
+            for channel in self._channels
+        }
         self._resync = set(self._channels)
-        pubsub = self._client.pubsub() if self._client else self._make_client().pubsub()
+        pubsub = self._client.pubsub()
         await pubsub.subscribe(self._control_channel(), *self._channels)
         self._pubsub = pubsub
 

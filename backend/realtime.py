@@ -9,11 +9,11 @@ per member (docs/architecture.md, "Live fan-out"). Consumer method in brackets:
 - `group.ephemeral` [fan_out]: typing and presence; not stored, no seq.
 - `group.access_changed` [fan_out]: who may see the group changed (it became closed);
   every subscribed socket checks its access again.
+- `group.revoked` [fan_out]: one user lost access to the group; their sockets stop at once.
 
 Frames for one user, token, login session or library's moderators are few and go over the
 Channels layer (consumer handler in brackets):
 - `user.event` [user_event]: a frame for all sockets of one user (unread counts).
-- `user.revoked` [user_revoked]: the user lost access to a group; stop delivery at once.
 - `user.kicked` [user_kicked]: close all of the user's sockets now.
 - `token.revoked` [token_revoked]: the personal token a socket opened with was revoked: close it.
 - `moderation.event` [moderation_event]: the live report queue, to a library's moderators only.
@@ -113,11 +113,12 @@ def notify_user_on_commit(user_id: int, event: dict[str, Any]) -> None:
 
 
 def revoke_on_commit(*, user_id: int, group_id: int, reason: str) -> None:
-    """Stop delivering a group to every open socket of a user, once the change is committed."""
+    """Stop delivering a group to every open socket of a user, once the change is committed. Sent on
+    the group's own channel, so every event published after it reaches the user's sockets after it
+    too: they have stopped by then."""
     transaction.on_commit(
-        lambda: _send(
-            user_channel(user_id),
-            {"type": "user.revoked", "group_id": group_id, "reason": reason},
+        lambda: _broadcast(
+            group_id, {"type": "group.revoked", "group_id": group_id, "user_id": user_id, "reason": reason}
         )
     )
 

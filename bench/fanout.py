@@ -19,7 +19,9 @@ Scenarios (each writes bench/results/<scenario>.json and prints a Markdown table
           send `message.send` open loop, round-robin, at scheduled times (rate ramp), with the
           scheduled time in the body: latency = receipt − scheduled send. Warm-up, 3 runs, medians.
           The same grid against two references in the same run: a raw `websockets.broadcast()`
-          server and a stock Channels `group_send` app (bench/reference/); ratios in the JSON.
+          server and a stock Channels `group_send` app (bench/reference/), fed by one sender socket
+          (they relay frames as they come, so one socket keeps the seq order defined) with frames of
+          the same shape and size as ours; ratios in the JSON.
           The ramp for a (server, N, size) stops after the first rate that misses delivery ≥ 99% or
           p99 < 1 s; the highest rate that met both is the saturation point.
   slow    5% of the members stop reading (pause_reading: the kernel buffers fill) for 10 s while
@@ -284,9 +286,20 @@ class Crowd:
             for r in self.receivers:
                 r.subscribe(t.group)
             await asyncio.wait_for(asyncio.gather(*(r.subscribed for r in self.receivers)), 120)
+            await self.settle()
         else:
             await asyncio.sleep(0.3)  # the raw server adds a socket to its audience after the upgrade
         self.pinger = asyncio.create_task(self.ping())
+
+    async def settle(self, quiet: float = 1.0, cap: float = 60.0) -> None:
+        """Wait until the frames that subscribing sets off (presence to every subscriber) stop
+        arriving, so a measurement starts from a steady state and not from the connect burst."""
+        deadline = time.time() + cap
+        while time.time() < deadline:
+            before = sum(self.tally.kinds.values())
+            await asyncio.sleep(quiet)
+            if sum(self.tally.kinds.values()) == before:
+                return
 
     async def ping(self) -> None:
         """Every socket pings every 25 s, spread evenly, as browsers do."""
@@ -481,6 +494,7 @@ async def ramp(
                     "server": target.name,
                     "workers": len(target.servers),
                     "members": members,
+                    "group_members": len(tokens),  # members in the group, online or not
                     "senders": senders,
                     "rate": rate,
                     "size": size,
@@ -648,6 +662,9 @@ async def scenario_slow(stack: Stack, args: argparse.Namespace) -> dict:
     t2 = time.time()
     await crowd.send(rate, 5.0, size, run)
     phases["after"] = (t2, time.time())
+    settle = time.time() + 60  # every send acked: the last seq is then known
+    while any(s.pending for s in crowd.senders) and time.time() < settle:
+        await asyncio.sleep(0.1)
     final = max(s.max_seq for s in crowd.senders)
     first = min(min(r.seen) for r in crowd.receivers if r.seen)
     everything = set(range(first, final + 1))
@@ -707,6 +724,7 @@ async def scenario_slow(stack: Stack, args: argparse.Namespace) -> dict:
         "size": size,
         "pause_s": 10,
         "messages": len(everything),
+        "unacked": sum(len(s.pending) for s in crowd.senders),
         "others_before": summary(others, "before"),
         "others_during": summary(others, "during"),
         "others_after": summary(others, "after"),
@@ -979,6 +997,13 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="the reduced grid (make bench-fanout)")
     parser.add_argument("--workers", type=int, nargs="+", default=[1], help="daphne processes (1, 2)")
     parser.add_argument(
+        "--scale-out",
+        nargs="+",
+        choices=SCENARIOS,
+        default=list(SCENARIOS),
+        help="the scenarios that also run with more than one worker (default: all selected)",
+    )
+    parser.add_argument(
         "--members", type=int, nargs="+", help="fan-out group sizes (default 10 100 500 1000)"
     )
     parser.add_argument("--senders", type=int, default=8, help="sender sockets (round-robin)")
@@ -1025,6 +1050,8 @@ def main() -> None:
             stack = Stack(env, seeded, pinning, ours)
             ref_targets = {k: Target(k, v, seeded.group, seeded.thread) for k, v in refs.items()}
             for scenario in args.scenario:
+                if workers > 1 and scenario not in args.scale_out:
+                    continue
                 print(f"\n== {scenario}, {workers} worker(s): {pinning.describe()}", flush=True)
                 if scenario == "fanout":
                     part = asyncio.run(scenario_fanout(stack, args, ref_targets))

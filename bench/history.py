@@ -36,7 +36,6 @@ import os
 import random
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -47,32 +46,17 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import psycopg
-import redis
+from _app import app_env, cpu_seconds, free_port
+from _app import reset as reset_app
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 PY = sys.executable
 DB = "kenniscloud_bench_history"
-ADMIN_URL = "postgres://postgres:kenniscloud@127.0.0.1:5432/postgres"
 DB_URL = f"postgres://postgres:kenniscloud@127.0.0.1:5432/{DB}"
 REDIS_URL = "redis://127.0.0.1:6379/12"
-ENV = {
-    **os.environ,
-    "DATABASE_URL": DB_URL,
-    "REDIS_URL": REDIS_URL,
-    "KENNISCLOUD_CHANNEL_PREFIX": "kcbenchhist",
-    "KENNISCLOUD_CACHE_PREFIX": "kcbenchhist",
-    # Production settings (no query log), but plain HTTP on loopback.
-    "DJANGO_DEBUG": "0",
-    "DJANGO_SECRET_KEY": "bench-history-not-secret-" + "x" * 40,
-    "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-    "DJANGO_SSL_REDIRECT": "0",
-    "DJANGO_SECURE_COOKIES": "0",
-    "DJANGO_LOG_LEVEL": "WARNING",
-    "KENNISCLOUD_DISABLE_AUTH_RATE_LIMITS": "1",
-    # One reader makes every request: no per-user REST throttling (backend/throttling.py).
-    **{f"KENNISCLOUD_{scope}_RATE": "100000000/minute" for scope in ("USER", "WRITE", "SEARCH", "ANON")},
-}
+# Production settings (no query log), plain HTTP on loopback, per-user limits lifted (bench/_app.py).
+ENV = app_env(DB, REDIS_URL, "kcbenchhist")
 AUTHORS = 20
 OTHER_GROUPS = 20
 THREADS_PER_GROUP = 5
@@ -173,11 +157,7 @@ def sh(args: list[str], **kw) -> subprocess.CompletedProcess:
 
 
 def reset() -> None:
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB}")
-    redis.Redis.from_url(REDIS_URL).flushdb()
-    sh([PY, "manage.py", "migrate", "-v0"])
+    reset_app(DB, REDIS_URL, ENV)
 
 
 def setup(sizes: list[int]) -> dict:
@@ -240,12 +220,6 @@ def seed(meta: dict, other: int) -> dict[str, float]:
 # --- the server --------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start_daphne(core: int | None) -> tuple[subprocess.Popen, int]:
     log_path = RESULTS / "history-daphne.log"
     port = free_port()
@@ -265,11 +239,6 @@ def start_daphne(core: int | None) -> tuple[subprocess.Popen, int]:
     proc.kill()
     proc.wait(timeout=10)
     raise SystemExit(f"daphne did not start; see {log_path}")
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # --- a small HTTP/1.1 keep-alive client (no dependency; cheap enough to leave the server the core) --

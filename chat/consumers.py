@@ -203,6 +203,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.subscriptions: dict[int, Subscription] = {}
         # Groups being (re)subscribed: live events that arrive meanwhile wait for the catch-up.
         self.joining: dict[int, list[tuple[dict[str, Any], Frames, float | None]]] = {}
+        self.revoked_while_joining: set[int] = set()
         self.tasks: set[asyncio.Task[None]] = set()  # gap fills and access checks started by fan_out
         self.slugs: dict[str, int] = {}
         self.bad_frames = 0
@@ -353,6 +354,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         else:
             group, moderator = await self._call(access_group_live, slug=data["group"])
         self.joining[group.pk] = []
+        self.revoked_while_joining.discard(group.pk)
         try:
             await realtime.join_group(self, group.pk)
             # Read after joining: whatever commits from here on arrives live too (and waits in
@@ -361,6 +363,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
             if after_seq is None:
                 after_seq = group.last_seq
             catch_up = await self._call_db(group_events_after, group=group, after_seq=after_seq)
+            if group.pk in self.revoked_while_joining:
+                # Access ended meanwhile: refused as the access check refuses it now.
+                await self._call(
+                    access_guest_group_live if self.is_guest else access_group_live, slug=data["group"]
+                )
         except BaseException:
             self.joining.pop(group.pk, None)
             if group.pk not in self.subscriptions:
@@ -490,6 +497,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self._live_event(group_id, message["event"], frames, message.get("committed_at"))
         elif kind == "group.ephemeral":
             await self._ephemeral(group_id, message["event"], frames)
+        elif kind == "group.revoked":
+            if message["user_id"] == self.user.pk:
+                self._revoked(group_id, message["reason"])
         elif kind == "group.access_changed":
             self._spawn(self._recheck_access(group_id))
         elif kind == "group.resync":
@@ -580,6 +590,16 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         await self._send_text(frames.full())
 
+    def _revoked(self, group_id: int, reason: str) -> None:
+        """The user lost access: nothing more is delivered from now on (synchronously, before the
+        next frame is dispatched); leaving the group and telling the client follow in a task."""
+        if group_id in self.joining:
+            self.joining[group_id] = []
+            self.revoked_while_joining.add(group_id)
+        if group_id in self.subscriptions:
+            subscription = self._detach(group_id)
+            self._spawn(self._after_detach(group_id, subscription, reason))
+
     def _spawn(self, work: Any) -> None:
         task = asyncio.ensure_future(self._guarded(work))
         self.tasks.add(task)
@@ -629,11 +649,6 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def user_kicked(self, message: dict[str, Any]) -> None:
         await self.close(code=CLOSE_KICKED)
 
-    @resilient
-    async def user_revoked(self, message: dict[str, Any]) -> None:
-        if message["group_id"] in self.subscriptions:
-            await self._end_subscription(message["group_id"], reason=message["reason"])
-
     # --- helpers ---------------------------------------------------------------------------------
 
     async def _deliver_catch_up(self, group_id: int, catch_up: CatchUp) -> None:
@@ -679,9 +694,17 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 subscription.guest = scope
 
     async def _end_subscription(self, group_id: int, reason: str | None) -> None:
+        await self._after_detach(group_id, self._detach(group_id), reason)
+
+    def _detach(self, group_id: int) -> Subscription:
         subscription = self.subscriptions.pop(group_id)
-        self.slugs.pop(subscription.group.slug, None)
-        await realtime.leave_group(self, group_id)
+        if self.slugs.get(subscription.group.slug) == group_id:
+            del self.slugs[subscription.group.slug]
+        return subscription
+
+    async def _after_detach(self, group_id: int, subscription: Subscription, reason: str | None) -> None:
+        if group_id not in self.subscriptions and group_id not in self.joining:
+            await realtime.leave_group(self, group_id)
         if await presence.drop(group_id, self.user.pk, self.channel_name):
             await self._presence(subscription.group, broadcast=True)
         if reason is not None:
@@ -690,12 +713,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
             )
 
     async def _presence(self, group: Group, *, broadcast: bool) -> None:
-        online = await self._call_db(user_briefs, user_ids=await presence.online_user_ids(group.pk))
-        event = {"type": "presence", "group": group.slug, "online": online}
         if broadcast:
-            await realtime.apublish_ephemeral(group.pk, event)
-        else:
-            await self._send_frame(event)
+            presence.announce(group.pk, group.slug)
+            return
+        online = await self._call_db(user_briefs, user_ids=await presence.online_user_ids(group.pk))
+        await self._send_frame({"type": "presence", "group": group.slug, "online": online})
 
     async def _call(self, fn: Callable[..., Any], **kwargs: Any) -> Any:
         """Run one access check + service in a worker thread, in the socket's language."""

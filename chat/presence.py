@@ -8,6 +8,7 @@ member "<user_id>:<connection>", score = last seen); without it, it lives in thi
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import weakref
 from typing import Protocol
@@ -15,9 +16,13 @@ from typing import Protocol
 import redis.asyncio as redis
 from django.conf import settings
 
+logger = logging.getLogger(__name__)
+
 
 class _Store(Protocol):
-    async def touch(self, group_id: int, member: str, now: float) -> None: ...
+    async def touch(self, group_id: int, member: str, now: float) -> float | None:
+        """Record `member` as seen now; returns when it was seen before (None: never)."""
+
     async def drop(self, group_id: int, member: str) -> None: ...
     async def members(self, group_id: int, since: float) -> list[str]: ...
 
@@ -26,8 +31,11 @@ class _MemoryStore:
     def __init__(self) -> None:
         self._data: dict[int, dict[str, float]] = {}
 
-    async def touch(self, group_id: int, member: str, now: float) -> None:
-        self._data.setdefault(group_id, {})[member] = now
+    async def touch(self, group_id: int, member: str, now: float) -> float | None:
+        entries = self._data.setdefault(group_id, {})
+        before = entries.get(member)
+        entries[member] = now
+        return before
 
     async def drop(self, group_id: int, member: str) -> None:
         self._data.get(group_id, {}).pop(member, None)
@@ -65,13 +73,15 @@ class _RedisStore:
     def _key(self, group_id: int) -> str:
         return f"{self._prefix}:presence:{group_id}"
 
-    async def touch(self, group_id: int, member: str, now: float) -> None:
+    async def touch(self, group_id: int, member: str, now: float) -> float | None:
         key = self._key(group_id)
         client = self._client()
         async with client.pipeline(transaction=False) as pipe:
+            pipe.zscore(key, member)
             pipe.zadd(key, {member: now})
             pipe.expire(key, settings.KENNISCLOUD["PRESENCE_TTL"] * 4)
-            await pipe.execute()
+            before, _added, _expiry = await pipe.execute()
+        return before
 
     async def drop(self, group_id: int, member: str) -> None:
         await self._client().zrem(self._key(group_id), member)
@@ -111,13 +121,59 @@ async def online_user_ids(group_id: int) -> list[int]:
 
 
 async def touch(group_id: int, user_id: int, connection: str) -> bool:
-    """Record the connection as alive; True when the user was not online before."""
-    before = await online_user_ids(group_id)
-    await _get_store().touch(group_id, _member(user_id, connection), time.time())
-    return user_id not in before
+    """Record the connection as alive; True when the user was not online before. A connection that
+    was fresh already (its ping every 25 s, inside PRESENCE_TTL) costs one round trip, not a read of
+    the whole online set."""
+    now = time.time()
+    since = now - settings.KENNISCLOUD["PRESENCE_TTL"]
+    member = _member(user_id, connection)
+    seen = await _get_store().touch(group_id, member, now)
+    if seen is not None and seen >= since:
+        return False
+    prefix = f"{user_id}:"
+    others = [m for m in await _get_store().members(group_id, since) if m.startswith(prefix) and m != member]
+    return not others
 
 
 async def drop(group_id: int, user_id: int, connection: str) -> bool:
     """Forget the connection; True when the user is no longer online in the group."""
     await _get_store().drop(group_id, _member(user_id, connection))
     return user_id not in await online_user_ids(group_id)
+
+
+# --- announcing who is online, coalesced ---------------------------------------------------------
+
+ANNOUNCE_DELAY = 0.5  # seconds: one presence frame per group and process for a burst of changes
+
+# Per event loop (weak: a closed loop's pending announcements go with it), group → its timer.
+_announcing: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, asyncio.TimerHandle]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def announce(group_id: int, group_slug: str) -> None:
+    """Tell the group's sockets who is online, once for all the changes of the next ANNOUNCE_DELAY
+    seconds in this process: when a meetup starts, hundreds join within seconds, and a frame per
+    join to every member would cost O(members²) frames."""
+    loop = asyncio.get_running_loop()
+    pending = _announcing.setdefault(loop, {})
+    if group_id in pending:
+        return
+    pending[group_id] = loop.call_later(
+        ANNOUNCE_DELAY, lambda: loop.create_task(_announce_now(pending, group_id, group_slug))
+    )
+
+
+async def _announce_now(pending: dict[int, asyncio.TimerHandle], group_id: int, group_slug: str) -> None:
+    from channels.db import database_sync_to_async
+
+    from accounts.selectors import user_briefs
+    from backend import realtime
+
+    pending.pop(group_id, None)  # changes from now on get a frame of their own
+    try:
+        online = await database_sync_to_async(user_briefs)(user_ids=await online_user_ids(group_id))
+        event = {"type": "presence", "group": group_slug, "online": online}
+        await realtime.apublish_ephemeral(group_id, event)
+    except Exception:  # presence is advisory: the next change or ping announces again
+        logger.warning("announcing presence in group %s failed", group_id, exc_info=True)

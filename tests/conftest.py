@@ -241,62 +241,69 @@ def new_client_id() -> Callable[[], uuid.UUID]:
 
 
 class LayerListener:
-    """How tests see what `backend.realtime` published: a real Redis pub/sub subscription to a
-    knowledge group's broadcast channel (as every server process has), and a real channel on the
-    real channel layer for what goes to one user's sockets."""
+    """How tests see what `backend.realtime` published: a real Redis pub/sub subscription to every
+    knowledge group's broadcast channel (as server processes subscribe to theirs), and a real channel
+    on the real channel layer for what goes to one user's sockets."""
 
     def __init__(self) -> None:
+        from backend.broadcast import channel_name
+
         self.layer = get_channel_layer()
         self.channel = async_to_sync(self.layer.new_channel)()
         self.publisher = redis.Redis.from_url(settings.REDIS_URL)
         self.pubsub = self.publisher.pubsub()
-        self.groups: list[int] = []
-
-    def listen(self, group: Group) -> LayerListener:
-        from backend.broadcast import channel_name
-
-        self.pubsub.subscribe(channel_name(group.pk))
+        self.marker_channel = channel_name(0).removesuffix(":0") + ":test-marker"
+        self.pubsub.psubscribe(channel_name(0).removesuffix("0") + "*")
         while self.pubsub.get_message(timeout=5) is None:  # the subscription is confirmed
             pass
-        self.groups.append(group.pk)
+        self.groups: set[int] = set()
+        self.users: set[int] = set()
+        self.kept: list[dict[str, Any]] = []  # received before the last listen()
+
+    def listen(self, group: Group) -> LayerListener:
+        """Receive the frames published to the group's sockets from now on."""
+        self.kept = self._group_frames(5.0)
+        self.groups.add(group.pk)
         return self
 
     def listen_user(self, user_id: int) -> LayerListener:
-        """Also receive what is sent to every socket of one user (unread counts, revocations)."""
+        """Also receive what is sent to every socket of one user: on the channel layer (unread
+        counts, kicks) and, on any group's channel, the end of their access to it."""
         from backend.realtime import user_channel
 
+        self.kept = self._group_frames(5.0)
+        self.users.add(user_id)
         async_to_sync(self.layer.group_add)(user_channel(user_id), self.channel)
         return self
 
     def received(self, timeout: float = 5.0) -> list[dict[str, Any]]:
         """Everything published so far, without waiting for quiet — the groups' frames first, then
         the user channel's: the listener sends itself a marker on each and reads up to it. Redis
-        orders a channel's messages by publish time, so everything published before this call
-        arrives before the marker."""
+        delivers pub/sub messages in the order they were published, and orders a channel's messages
+        by send time, so everything published before this call arrives before the markers."""
         return self._group_frames(timeout) + self._layer_messages(timeout)
 
-    def _group_frames(self, timeout: float) -> list[dict[str, Any]]:
-        from backend.broadcast import channel_name
+    def _wanted(self, frame: dict[str, Any]) -> bool:
+        if frame.get("type") == "group.revoked":
+            return frame["user_id"] in self.users or frame["group_id"] in self.groups
+        return frame.get("group_id") in self.groups
 
-        frames: list[dict[str, Any]] = []
-        for group_id in self.groups:
-            marker = uuid.uuid4().hex
-            self.publisher.publish(
-                channel_name(group_id), json.dumps({"type": "test.marker", "marker": marker})
-            )
-            while True:
-                message = self.pubsub.get_message(timeout=timeout)
-                if message is None:
-                    raise TimeoutError("the marker did not come back")
-                if message["type"] != "message":
-                    continue
-                frame = json.loads(message["data"])
-                if frame.get("type") == "test.marker":
-                    if frame.get("marker") == marker:
-                        break
-                    continue
+    def _group_frames(self, timeout: float) -> list[dict[str, Any]]:
+        marker = uuid.uuid4().hex
+        self.publisher.publish(self.marker_channel, json.dumps({"type": "test.marker", "marker": marker}))
+        frames, self.kept = self.kept, []
+        while True:
+            message = self.pubsub.get_message(timeout=timeout)
+            if message is None:
+                raise TimeoutError("the marker did not come back")
+            if message["type"] != "pmessage":
+                continue
+            frame = json.loads(message["data"])
+            if frame.get("type") == "test.marker":
+                if frame.get("marker") == marker:
+                    return frames
+            elif self._wanted(frame):
                 frames.append(frame)
-        return frames
 
     def _layer_messages(self, timeout: float) -> list[dict[str, Any]]:
         marker = uuid.uuid4().hex
@@ -320,9 +327,9 @@ class LayerListener:
         """The sequenced group events received until the groups are quiet for `timeout` seconds."""
         events = []
         while (message := self.pubsub.get_message(timeout=timeout)) is not None:
-            if message["type"] == "message":
+            if message["type"] == "pmessage":
                 frame = json.loads(message["data"])
-                if frame.get("type") == "group.event":
+                if frame.get("type") == "group.event" and self._wanted(frame):
                     events.append(frame["event"])
         return events
 

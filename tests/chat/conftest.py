@@ -142,6 +142,13 @@ class WS:
         await self.send("message.send", thread=thread.pk, body=body, client_id=client_id)
         return client_id
 
+    async def ack_and_echo(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """After a `message.send` on a subscribed socket: its `ack` and its own `message.created`,
+        which may come in either order (the ack is the socket's answer, the event the group's)."""
+        frames = {frame["type"]: frame for frame in await self.next_n(2)}
+        assert set(frames) == {"ack", "message.created"}, frames
+        return frames["ack"], frames["message.created"]
+
     async def ping(self) -> None:
         await self.send("ping")
         await self.expect("pong")

@@ -8,14 +8,12 @@ sent afterwards, and it must be the next frame the socket sees.
 
 from __future__ import annotations
 
-import copy
-
 import asyncio
+import copy
 import uuid
 from typing import Any
 
 import pytest
-from channels.layers import get_channel_layer
 from django.db import transaction
 from django.utils import translation
 

@@ -20,7 +20,7 @@ def membership(group: Group, user) -> Membership | None:
 
 
 def revocations(listener) -> list[dict]:
-    return [m for m in listener.received() if m["type"] == "user.revoked"]
+    return [m for m in listener.received() if m["type"] == "group.revoked"]
 
 
 @pytest.fixture
@@ -140,7 +140,7 @@ def test_remove_deletes_the_membership_and_revokes_after_commit(
         callback()
 
     assert revocations(layer_listener) == [
-        {"type": "user.revoked", "group_id": public_group.pk, "reason": "removed"}
+        {"type": "group.revoked", "group_id": public_group.pk, "user_id": member.pk, "reason": "removed"}
     ]
 
 
@@ -198,7 +198,7 @@ def test_leave_deletes_the_membership_and_revokes_after_commit(
         services.group_leave(actor=member, group=public_group)
     assert membership(public_group, member) is None
     assert revocations(layer_listener) == [
-        {"type": "user.revoked", "group_id": public_group.pk, "reason": "left"}
+        {"type": "group.revoked", "group_id": public_group.pk, "user_id": member.pk, "reason": "left"}
     ]
 
 

@@ -242,9 +242,8 @@ async def test_a_guest_posts_over_the_websocket_and_hears_only_its_meetup(
     ]
 
     client_id = await guest_ws.send_message(meetup.thread, "Goede vraag!")
-    ack = await guest_ws.expect("ack")
+    ack, created = await guest_ws.ack_and_echo()
     assert ack["client_id"] == client_id
-    created = await guest_ws.expect("message.created")
     assert created["message"]["id"] == ack["id"] and created["seq"] == here.seq + 1
 
     # Writing in another thread over the socket is refused like over REST.

@@ -327,7 +327,12 @@ def test_ban_ends_membership_revokes_delivery_and_refuses_join(act, public_group
     )
     assert outcome.events == []
     assert_notice(outcome, action="ban", group=public_group, reason="Herhaald schelden", library_wide=False)
-    assert {"type": "user.revoked", "group_id": public_group.pk, "reason": "banned"} in outcome.others
+    assert {
+        "type": "group.revoked",
+        "group_id": public_group.pk,
+        "user_id": member.pk,
+        "reason": "banned",
+    } in outcome.others
 
     with pytest.raises(Banned) as refused:
         group_services.group_join(actor=member, group=public_group)
@@ -381,7 +386,7 @@ def test_library_wide_ban_covers_every_group_of_the_library(
         group=public_group,
         after={"until": None, "library_wide": True},
     )
-    revoked = {m["group_id"] for m in outcome.others if m["type"] == "user.revoked"}
+    revoked = {m["group_id"] for m in outcome.others if m["type"] == "group.revoked"}
     assert revoked == {public_group.pk, closed_group.pk, later.pk}
     assert list(Membership.objects.filter(user=member).values_list("group_id", flat=True)) == [elsewhere.pk]
 
