@@ -44,7 +44,7 @@ from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from backend import metrics
+from backend import metrics, wire
 from backend.channel_layer import REDIS_DOWN
 
 logger = logging.getLogger(__name__)
@@ -65,34 +65,52 @@ class Frames:
 
     `chat.events.redact` shapes a sequenced event per viewer: moderators get it whole; members get
     a hidden, held or removed message without its text — except the author of a held message, who
-    sees it waiting. So there are at most two forms, whatever the number of sockets."""
+    sees it waiting. So there are at most two forms, whatever the number of sockets; each is also
+    framed for the wire once (backend/wire.py). `delivered` counts the sockets it was written to."""
 
-    __slots__ = ("event", "_full", "_member", "_withheld")
+    __slots__ = ("event", "_text", "_framed", "_withheld", "delivered", "dispatched")
 
     def __init__(self, event: dict[str, Any]) -> None:
         self.event = event
-        self._full: str | None = None
-        self._member: str | None = None
+        self._text: dict[bool, str] = {}
+        self._framed: dict[bool, bytes] = {}
         message = event.get("message")
         self._withheld = isinstance(message, dict) and bool(message.get("moderation"))
+        self.delivered = 0
+        self.dispatched = False  # handed to every local socket (later deliveries count themselves)
+
+    def _whole(self, moderator: bool, viewer_id: int | None) -> bool:
+        if moderator or not self._withheld:
+            return True
+        message = self.event["message"]
+        return message["moderation"]["state"] == "held" and message["author"]["id"] == viewer_id
 
     def full(self) -> str:
-        if self._full is None:
-            self._full = json.dumps(self.event, ensure_ascii=False)
-        return self._full
+        return self._form(True)
 
     def text(self, *, moderator: bool, viewer_id: int | None) -> str:
         """The frame as `redact(event, moderator=…, viewer_id=…)` would give it, serialised."""
-        if moderator or not self._withheld:
-            return self.full()
-        message = self.event["message"]
-        if message["moderation"]["state"] == "held" and message["author"]["id"] == viewer_id:
-            return self.full()
-        if self._member is None:
-            from chat.events import redact  # chat depends on backend, not the reverse
+        return self._form(self._whole(moderator, viewer_id))
 
-            self._member = json.dumps(redact(self.event, moderator=False), ensure_ascii=False)
-        return self._member
+    def framed(self, *, moderator: bool, viewer_id: int | None) -> bytes:
+        """`text`, framed as a WebSocket text message."""
+        whole = self._whole(moderator, viewer_id)
+        framed = self._framed.get(whole)
+        if framed is None:
+            framed = self._framed[whole] = wire.frame(self._form(whole))
+        return framed
+
+    def _form(self, whole: bool) -> str:
+        text = self._text.get(whole)
+        if text is None:
+            if whole:
+                text = json.dumps(self.event, ensure_ascii=False)
+            else:
+                from chat.events import redact  # chat depends on backend, not the reverse
+
+                text = json.dumps(redact(self.event, moderator=False), ensure_ascii=False)
+            self._text[whole] = text
+        return text
 
 
 def channel_name(group_id: int) -> str:
@@ -299,6 +317,9 @@ class Broadcaster:
                 await listener.fan_out(message, frames)
             except Exception:
                 logger.exception("delivering %s to a socket failed", message.get("type"))
+        frames.dispatched = True
+        if frames.delivered:
+            metrics.delivered(message.get("committed_at"), count=frames.delivered)
 
     def _ensure_local_dispatcher(self) -> None:
         if self._local is None:

@@ -50,7 +50,8 @@ DELIVERIES = Counter(
 )
 DELIVERY_LAG = Histogram(
     "kenniscloud_delivery_lag_seconds",
-    "Time from an event's commit to its frame being written to a socket.",
+    "Time from an event's commit until its frame was written to the last of this process's sockets "
+    "(one observation per event and process).",
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
     registry=REGISTRY,
 )
@@ -67,10 +68,11 @@ GAP_FILLS = Counter(
 )
 
 
-def delivered(committed_at: float | None = None) -> None:
-    """A sequenced event frame was written to a socket; `committed_at` (epoch seconds, set by
-    backend.realtime when the event's transaction committed) for live events, None for catch-up."""
-    DELIVERIES.inc()
+def delivered(committed_at: float | None = None, *, count: int = 1) -> None:
+    """A sequenced event frame was written to `count` sockets; `committed_at` (epoch seconds, set
+    by backend.realtime when the event's transaction committed) for live events, None for catch-up.
+    The live fan-out counts once per event and process, after writing to its last socket."""
+    DELIVERIES.inc(count)
     if committed_at is not None:
         # Wall clocks of two hosts may differ a little: never a negative lag.
         DELIVERY_LAG.observe(max(0.0, time.time() - committed_at))

@@ -428,3 +428,65 @@ async def connect_all(protos: Sequence[WsProtocol], concurrency: int = 100) -> N
             await connect(proto)
 
     await asyncio.gather(*(one(p) for p in protos))
+
+
+# --- profiles ---------------------------------------------------------------------------------------
+
+
+def py_spy(pid: int, seconds: float, raw: Path) -> subprocess.Popen | None:
+    """Start sampling a server with py-spy (a dev dependency) for `seconds`; None without it."""
+    binary = Path(sys.executable).with_name("py-spy")
+    if not binary.exists():
+        return None
+    return subprocess.Popen(
+        [
+            str(binary),
+            "record",
+            "-p",
+            str(pid),
+            "-d",
+            str(max(1, round(seconds))),
+            "-r",
+            "250",
+            "--nonblocking",
+            "-f",
+            "raw",
+            "-o",
+            str(raw),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def profile_summary(raw: Path, top: int = 40) -> str:
+    """Where a server's samples went, from py-spy's collapsed stacks: per function, the share of
+    samples it was on the stack (inclusive) and at the top (self). Idle waits are not samples."""
+    inclusive: dict[str, int] = {}
+    own: dict[str, int] = {}
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        n = int(count)
+        total += n
+        names = [_frame_name(frame) for frame in stack.split(";")]
+        for name in set(names):
+            inclusive[name] = inclusive.get(name, 0) + n
+        own[names[-1]] = own.get(names[-1], 0) + n
+    if not total:
+        return "no samples"
+
+    def ranked(counts: dict[str, int]) -> list[str]:
+        best = sorted(counts.items(), key=lambda kv: -kv[1])[:top]
+        return [f"{100 * n / total:5.1f}%  {name}" for name, n in best]
+
+    out = [f"{total} samples", "", "inclusive (on the stack):", *ranked(inclusive)]
+    out += ["", "self (at the top of the stack):", *ranked(own)]
+    return "\n".join(out)
+
+
+def _frame_name(frame: str) -> str:
+    function, _, where = frame.partition(" (")
+    return f"{function} ({where.split(':')[0].rsplit('/', 1)[-1]})" if where else function

@@ -484,8 +484,17 @@ async def ramp(
             await crowd.quiet(0.5)
             for rate in rates:
                 runs = []
-                for _ in range(args.runs):
+                for n in range(args.runs):
+                    spy = None
+                    if args.profile and target.ours and n == 0:
+                        name = f"profile-{scenario}-w{len(target.servers)}-n{members}-r{rate:g}-s{size}"
+                        raw = _app.RESULTS / f"{name}.raw"
+                        spy = _app.py_spy(target.pids[0], args.duration, raw)
                     runs.append(await measure_run(crowd, rate, args.duration, size, next(RUN_IDS)))
+                    if spy is not None:
+                        await asyncio.to_thread(spy.wait, 30)
+                        if raw.exists():
+                            raw.with_suffix(".txt").write_text(_app.profile_summary(raw))
                     await crowd.quiet(0.3)
                     if far_off(runs[-1]):  # clearly past saturation: more runs add only backlog
                         break
@@ -1011,6 +1020,11 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=None, help="seconds per run (2; quick 1.5)")
     parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--no-refs", action="store_true", help="skip the raw and stock references")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="sample our server with py-spy during the first run of each rate (bench/results/profile-*.txt)",
+    )
     parser.add_argument("--slow-members", type=int, default=500)
     parser.add_argument("--slow-rate", type=float, default=10.0)
     parser.add_argument(

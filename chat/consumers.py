@@ -30,6 +30,7 @@ from backend import metrics, realtime, shutdown
 from backend.broadcast import Frames
 from backend.channel_layer import REDIS_DOWN
 from backend.exceptions import DomainError, NotFound, error_payload, validation_error_from
+from backend.wire import Wire
 from groups.models import Group
 from groups.selectors import access_group
 from meetups.frames import QUESTION_FRAMES
@@ -185,7 +186,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         user = self.scope.get("user")
-        self.wire = self._wire()
+        self.wire = Wire(self.base_send)
         await self.accept()
         if shutdown.draining():
             await self.close(code=shutdown.CLOSE_SHUTDOWN)
@@ -548,9 +549,15 @@ class LiveConsumer(AsyncWebsocketConsumer):
         subscription.last_seq = seq
         if subscription.withholds(event):
             return True
-        text = frames.text(moderator=subscription.moderator, viewer_id=self.user.pk)
-        await self._send_text(text, sequenced=True)
-        metrics.delivered(committed_at)
+        if self.too_slow:
+            return True
+        viewer = {"moderator": subscription.moderator, "viewer_id": self.user.pk}
+        if not self.wire.write(frames.framed(**viewer)):
+            await self._send_text(frames.text(**viewer), sequenced=True)
+        if frames.dispatched:  # it waited for a gap fill
+            metrics.delivered(committed_at)
+        else:
+            frames.delivered += 1
         if self._backlog() > settings.KENNISCLOUD["MAX_SOCKET_BACKLOG"]:
             self._drop_too_slow()
         return True
@@ -748,29 +755,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         with translation.override(self.language):
             return str(text)
 
-    def _wire(self) -> tuple[Callable[..., Any], Any]:
-        """The server's own ASGI `send` under Channels' session wrapper (which acts on HTTP
-        responses only, yet costs a few µs per frame on the fan-out's hot path) and, under daphne
-        (whose `send` is a partial of its reply handler and the connection's protocol), the socket's
-        Twisted transport. Anything else: Channels' `send`, and no transport."""
-        send = self.base_send
-        while callable(getattr(getattr(send, "__self__", None), "real_send", None)):
-            send = send.__self__.real_send
-        args = getattr(send, "args", ())
-        transport = getattr(args[0], "transport", None) if args else None
-        return send, transport
-
-    def _transport(self) -> Any:
-        return self.wire[1]
-
     def _backlog(self) -> int:
-        """Bytes written to this socket that the kernel has not taken yet: they pile up when the
-        client stops reading (Twisted buffers writes without limit)."""
-        transport = self._transport()
-        try:
-            return len(transport.dataBuffer) - transport.offset + transport._tempDataLen
-        except (AttributeError, TypeError):
-            return 0
+        return self.wire.backlog()
 
     async def _drained(self) -> bool:
         """Before each frame of a catch-up (a burst of up to CATCH_UP_LIMIT events): wait while
@@ -791,7 +777,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.too_slow = True
         logger.warning("socket dropped: its client stopped reading (%s bytes waiting)", self._backlog())
         metrics.DROPPED_DELIVERIES.labels(reason="too_slow").inc()
-        self._transport().abortConnection()
+        self.wire.abort()
 
     async def _send_frame(self, frame: dict[str, Any]) -> None:
         await self._send_text(json.dumps(frame, ensure_ascii=False), sequenced="seq" in frame)
@@ -800,7 +786,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if self.too_slow:
             return
         try:
-            await self.wire[0]({"type": "websocket.send", "text": text})
+            await self.wire.send({"type": "websocket.send", "text": text})
         except ClientGone:
             # The client closed while this frame was on its way (its disconnect is not handled yet);
             # nothing is lost: it resumes by seq when it reconnects.

@@ -169,11 +169,14 @@ async def _announce_now(pending: dict[int, asyncio.TimerHandle], group_id: int, 
 
     from accounts.selectors import user_briefs
     from backend import realtime
+    from backend.channel_layer import REDIS_DOWN
 
     pending.pop(group_id, None)  # changes from now on get a frame of their own
     try:
         online = await database_sync_to_async(user_briefs)(user_ids=await online_user_ids(group_id))
         event = {"type": "presence", "group": group_slug, "online": online}
         await realtime.apublish_ephemeral(group_id, event)
-    except Exception:  # presence is advisory: the next change or ping announces again
-        logger.warning("announcing presence in group %s failed", group_id, exc_info=True)
+    except REDIS_DOWN as error:  # presence is advisory: the next change or ping announces again
+        logger.warning("announcing presence in group %s failed: Redis unavailable (%s)", group_id, error)
+    except Exception:
+        logger.exception("announcing presence in group %s failed", group_id)

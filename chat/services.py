@@ -24,6 +24,8 @@ from groups.selectors import ensure_can_post
 from groups.services import group_allocate_seq
 from moderation import automatic as moderation_automatic
 from moderation import checks as moderation_checks
+from moderation import selectors as moderation_selectors
+from moderation.models import SanctionKind
 
 from . import markdown
 from .errors import BodyEmpty, BodyTooLong, InvalidEmoji, MessageDeleted
@@ -54,7 +56,9 @@ def ensure_may_send(
 ) -> None:
     """Checks on every write into a group's conversation, shared by REST and WebSocket: membership,
     then moderation (ban and mute for every write; lock and slow mode for new messages)."""
-    moderation_checks.ensure_not_banned(user=author, group=group)  # before membership: say why
+    sanctions = moderation_selectors.active_sanctions(user=author, group=group)
+    if SanctionKind.BAN in sanctions:  # before membership: say why
+        moderation_checks.check_write(user=author, group=group, new_message=False, sanctions=sanctions)
     ensure_can_post(author, group)
     if author.is_guest:
         from meetups.live import ensure_guest_may_write  # meetups depends on chat
@@ -62,7 +66,9 @@ def ensure_may_send(
         ensure_guest_may_write(
             user=author, group=group, thread_id=thread.pk if thread else None, new_message=new_message
         )
-    moderation_checks.check_write(user=author, group=group, thread=thread, new_message=new_message)
+    moderation_checks.check_write(
+        user=author, group=group, thread=thread, new_message=new_message, sanctions=sanctions
+    )
     if not new_message:
         check_rate_limit(user=author, bucket="write")
 
@@ -162,10 +168,11 @@ def message_send(
     if existing is not None:
         return _retried(existing, thread)
     group = thread.group
-    ensure_may_send(author=author, group=group, thread=thread, new_message=True)
-    body = _clean_body(body)
-    check_rate_limit(user=author)
-    verdict = moderation_automatic.screen(author=author, group=group, body=body)
+    with moderation_selectors.roles_remembered():  # asked by the checks and by the word list
+        ensure_may_send(author=author, group=group, thread=thread, new_message=True)
+        body = _clean_body(body)
+        check_rate_limit(user=author)
+        verdict = moderation_automatic.screen(author=author, group=group, body=body)
     html = markdown.render(body)  # before taking the group lock: rendering can take a while
     attached = resource_services.resources_for_send(author=author, resource_ids=resources or [])
     links = resource_services.message_links_prepare(author=author, body=body)

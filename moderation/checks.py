@@ -13,8 +13,8 @@ from groups.models import Group
 from groups.selectors import AnyUser
 
 from .errors import Banned, Muted, SlowModeActive, ThreadLocked
-from .models import SanctionKind
-from .selectors import active_sanction, is_moderator, last_message_at, slow_mode_seconds
+from .models import Sanction, SanctionKind
+from .selectors import active_sanction, active_sanctions, is_moderator, last_message_at, slow_mode_seconds
 
 
 def _until(ends_at) -> dict:
@@ -32,10 +32,22 @@ def ensure_not_banned(*, user: AnyUser, group: Group) -> None:
         raise Banned(**_until(ban.ends_at))
 
 
-def check_write(*, user: AnyUser, group: Group, thread: Thread | None = None, new_message: bool) -> None:
-    """Ban and mute stop every write; lock and slow mode stop new messages from non-moderators."""
-    ensure_not_banned(user=user, group=group)
-    mute = active_sanction(user=user, group=group, kind=SanctionKind.MUTE)
+def check_write(
+    *,
+    user: AnyUser,
+    group: Group,
+    thread: Thread | None = None,
+    new_message: bool,
+    sanctions: dict[str, Sanction] | None = None,
+) -> None:
+    """Ban and mute stop every write; lock and slow mode stop new messages from non-moderators.
+    `sanctions`: the user's active sanctions in the group, when the caller has them already."""
+    if sanctions is None:
+        sanctions = active_sanctions(user=user, group=group)
+    ban = sanctions.get(SanctionKind.BAN)
+    if ban is not None:
+        raise Banned(**_until(ban.ends_at))
+    mute = sanctions.get(SanctionKind.MUTE)
     if mute is not None:
         if mute.ends_at is None:
             message = _("You have been muted in this group.")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
@@ -30,12 +34,40 @@ HOST_ACTIONS = frozenset(
 )
 
 
+# Inside `roles_remembered()` (one service call), a user's role in a group is looked up once.
+_remembered_roles: ContextVar[dict[tuple[int, int], str | None] | None] = ContextVar(
+    "remembered_roles", default=None
+)
+
+
+@contextmanager
+def roles_remembered() -> Iterator[None]:
+    """Look each (user, group) role up once for the duration of the block — for a service whose
+    checks ask more than once (the send path: lock and slow mode, then the word list). Never
+    longer: a role can change between two calls."""
+    token = _remembered_roles.set({})
+    try:
+        yield
+    finally:
+        _remembered_roles.reset(token)
+
+
 def moderator_role(user: AnyUser, group: Group) -> str | None:
     """'staff', 'librarian' (of the library, or the group's librarian role), 'host', or None."""
     if not user.is_authenticated:
         return None
     if user.is_staff:
         return "staff"
+    memo = _remembered_roles.get()
+    if memo is None:
+        return _role(user, group)
+    key = (user.pk, group.pk)
+    if key not in memo:
+        memo[key] = _role(user, group)
+    return memo[key]
+
+
+def _role(user: AnyUser, group: Group) -> str | None:
     if Librarian.objects.filter(user=user, library_id=group.library_id).exists():
         return "librarian"
     role = (
@@ -69,6 +101,20 @@ def is_library_moderator(user: AnyUser, library_id: int) -> bool:
 def _active(qs: QuerySet[Sanction]) -> QuerySet[Sanction]:
     now = timezone.now()
     return qs.filter(lifted_at__isnull=True).filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+
+
+def active_sanctions(*, user: AnyUser, group: Group) -> dict[str, Sanction]:
+    """Every kind of sanction in force for the user in this group, the longest-running of each —
+    one query for the checks on every write."""
+    if not user.is_authenticated:
+        return {}
+    scope = Q(group=group) | Q(group__isnull=True, library_id=group.library_id)
+    found: dict[str, Sanction] = {}
+    for sanction in _active(Sanction.objects.filter(scope, user=user)).order_by(
+        F("ends_at").desc(nulls_first=True)
+    ):
+        found.setdefault(sanction.kind, sanction)
+    return found
 
 
 def active_sanction(*, user: AnyUser, group: Group, kind: str) -> Sanction | None:
