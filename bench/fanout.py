@@ -218,9 +218,23 @@ class Target:
     """One server under test (our app, the raw reference or the stock reference): how its sockets
     connect, and what a sender puts on the wire for message i."""
 
-    def __init__(self, name: str, servers: list[_app.Server], group: str, thread: int) -> None:
+    def __init__(
+        self,
+        name: str,
+        servers: list[_app.Server],
+        group: str,
+        thread: int,
+        send_servers: list[_app.Server] | None = None,
+    ) -> None:
         self.name, self.servers, self.group, self.thread = name, servers, group, thread
         self.ours = name == "ours"
+        # --sender-process: senders use a process of their own (on the client's core), so the
+        # measured servers do the fan-out only; their CPU is what is reported.
+        self.send_servers = send_servers or []
+
+    def send_port(self, i: int) -> int:
+        servers = self.send_servers or self.servers
+        return servers[i % len(servers)].port
 
     @property
     def pids(self) -> list[int]:
@@ -280,7 +294,9 @@ class Crowd:
     async def open(self, track: bool = False) -> None:
         t = self.target
         self.receivers = [self.receiver(i, track) for i in range(self.n_receivers)]
-        self.senders = [Sender(t.port(i), self.tokens[-1 - i], t.query(True)) for i in range(self.n_senders)]
+        self.senders = [
+            Sender(t.send_port(i), self.tokens[-1 - i], t.query(True)) for i in range(self.n_senders)
+        ]
         await _app.connect_all([*self.receivers, *self.senders])
         if t.ours:
             for r in self.receivers:
@@ -505,6 +521,7 @@ async def ramp(
                     "members": members,
                     "group_members": len(tokens),  # members in the group, online or not
                     "senders": senders,
+                    "sender_process": bool(target.send_servers),
                     "rate": rate,
                     "size": size,
                     "offered_deliveries_per_s": rate * members,
@@ -973,17 +990,33 @@ def start_refs(pinning: _app.Pinning) -> dict[str, list[_app.Server]]:
     raw = _app.start(
         "fanout-raw", [_app.PY, "bench/reference/raw_ws.py", "--port", "{port}"], dict(os.environ), core
     )
-    stock_env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bench.reference.stock_settings",
-        "STOCK_REDIS_URL": REDIS_URL,
-        "STOCK_CHANNEL_PREFIX": f"{PREFIX}-stock",
-    }
+    stock_env = stock_environment()
     stock = [
         _app.start_daphne(f"fanout-stock-{i}", "bench.reference.stock_asgi:application", stock_env, c)
         for i, c in enumerate(pinning.server_cores)
     ]
     return {"raw": [raw], "stock": stock}
+
+
+def stock_environment() -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.reference.stock_settings",
+        "STOCK_REDIS_URL": REDIS_URL,
+        "STOCK_CHANNEL_PREFIX": f"{PREFIX}-stock",
+    }
+
+
+def start_senders(
+    env: dict[str, str], pinning: _app.Pinning, with_stock: bool
+) -> dict[str, list[_app.Server]]:
+    """One more process of ours (and of the stock app) for the senders, on the client's core."""
+    core = min(pinning.client_cores) if pinning.client_cores else None
+    out = {"ours": [_app.start_daphne("fanout-ours-senders", "backend.asgi:application", env, core)]}
+    if with_stock:
+        application = "bench.reference.stock_asgi:application"
+        out["stock"] = [_app.start_daphne("fanout-stock-senders", application, stock_environment(), core)]
+    return out
 
 
 def needed_members(args: argparse.Namespace) -> int:
@@ -1021,6 +1054,11 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--no-refs", action="store_true", help="skip the raw and stock references")
     parser.add_argument(
+        "--sender-process",
+        action="store_true",
+        help="senders use one more server process on the client's core: the measured one only fans out",
+    )
+    parser.add_argument(
         "--profile",
         action="store_true",
         help="sample our server with py-spy during the first run of each rate (bench/results/profile-*.txt)",
@@ -1055,14 +1093,19 @@ def main() -> None:
         _app.pin_client(pinning)
         servers = start_ours(env, pinning)
         refs: dict[str, list[_app.Server]] = {}
+        senders: dict[str, list[_app.Server]] = {}
         try:
             if "fanout" in args.scenario and not args.no_refs:
                 refs = start_refs(pinning)
                 if workers > 1:  # the raw server has no cross-process broadcast
                     _app.stop(refs.pop("raw"))
-            ours = Target("ours", servers, seeded.group, seeded.thread)
+            if args.sender_process:
+                senders = start_senders(env, pinning, with_stock="stock" in refs)
+            ours = Target("ours", servers, seeded.group, seeded.thread, senders.get("ours"))
             stack = Stack(env, seeded, pinning, ours)
-            ref_targets = {k: Target(k, v, seeded.group, seeded.thread) for k, v in refs.items()}
+            ref_targets = {
+                k: Target(k, v, seeded.group, seeded.thread, senders.get(k)) for k, v in refs.items()
+            }
             for scenario in args.scenario:
                 if workers > 1 and scenario not in args.scale_out:
                     continue
@@ -1078,7 +1121,7 @@ def main() -> None:
                     else:
                         results[scenario][key] = value
         finally:
-            _app.stop([s for group in refs.values() for s in group])
+            _app.stop([s for group in [*refs.values(), *senders.values()] for s in group])
             _app.stop(servers)
 
     for scenario, result in results.items():
