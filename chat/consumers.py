@@ -13,6 +13,7 @@ import functools
 import json
 import logging
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +26,6 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers as drf_serializers
 
-from accounts.selectors import user_briefs
 from backend import metrics, realtime, shutdown
 from backend.broadcast import Frames
 from backend.channel_layer import REDIS_DOWN
@@ -95,6 +95,22 @@ class Subscription:
 
     def guest_expired(self) -> bool:
         return self.guest is not None and time.time() >= self.guest.expires_at.timestamp()
+
+
+@dataclass
+class _Flight:
+    """One catch-up read shared by the sockets that asked for the same range (see
+    LiveConsumer._shared_catch_up)."""
+
+    future: asyncio.Future[CatchUp]
+    started: float | None = None  # when the read began, in its thread
+    task: asyncio.Future[None] | None = None
+
+
+# Per event loop (weak: a closed loop's reads go with it): (group, after_seq, language) → read.
+_flights: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[int, int, str], _Flight]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 class ProtocolError(DomainError):
@@ -187,6 +203,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         self.wire = Wire(self.base_send)
+        self.max_backlog = settings.KENNISCLOUD["MAX_SOCKET_BACKLOG"]  # read per delivery: looked up once
         await self.accept()
         if shutdown.draining():
             await self.close(code=shutdown.CLOSE_SHUTDOWN)
@@ -363,7 +380,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             after_seq = data.get("after_seq")
             if after_seq is None:
                 after_seq = group.last_seq
-            catch_up = await self._call_db(group_events_after, group=group, after_seq=after_seq)
+            catch_up = await self._shared_catch_up(group, after_seq)
             if group.pk in self.revoked_while_joining:
                 # Access ended meanwhile: refused as the access check refuses it now.
                 await self._call(
@@ -558,7 +575,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             metrics.delivered(committed_at)
         else:
             frames.delivered += 1
-        if self._backlog() > settings.KENNISCLOUD["MAX_SOCKET_BACKLOG"]:
+        if self._backlog() > self.max_backlog:
             self._drop_too_slow()
         return True
 
@@ -723,8 +740,45 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if broadcast:
             presence.announce(group.pk, group.slug)
             return
-        online = await self._call_db(user_briefs, user_ids=await presence.online_user_ids(group.pk))
+        online = await presence.online_briefs(group.pk)
         await self._send_frame({"type": "presence", "group": group.slug, "online": online})
+
+    async def _shared_catch_up(self, group: Group, after_seq: int) -> CatchUp:
+        """The events after `after_seq`, read once for all the sockets of this process that ask for
+        the same range at the same time — after a network blip or a deploy, hundreds reconnect
+        with the same `after_seq`. The catch-up does not depend on the viewer (each socket redacts
+        what it delivers), and a socket only shares a read that had not started before it joined
+        the group: whatever committed after its join is in the read or arrives live."""
+        joined_at = time.monotonic()
+        flights = _flights.setdefault(asyncio.get_running_loop(), {})
+        key = (group.pk, after_seq, self.language)
+        flight = flights.get(key)
+        stale = flight is not None and flight.started is not None and flight.started < joined_at
+        if flight is None or flight.future.done() or stale:
+            flight = _Flight(asyncio.get_running_loop().create_future())
+            flights[key] = flight
+            # Not one of this socket's tasks: its disconnect must not cancel the others' read.
+            flight.task = asyncio.ensure_future(self._fly(flight, flights, key, group, after_seq))
+        return await asyncio.shield(flight.future)
+
+    async def _fly(
+        self, flight: _Flight, flights: dict, key: tuple[int, int, str], group: Group, after_seq: int
+    ) -> None:
+        def read() -> CatchUp:
+            flight.started = time.monotonic()
+            return group_events_after(group=group, after_seq=after_seq)
+
+        try:
+            flight.future.set_result(await self._call_db(read))
+        except asyncio.CancelledError:
+            flight.future.cancel()
+            raise
+        except Exception as error:
+            flight.future.set_exception(error)
+            flight.future.exception()  # retrieved: the sockets waiting for it raise it themselves
+        finally:
+            if flights.get(key) is flight:
+                del flights[key]
 
     async def _call(self, fn: Callable[..., Any], **kwargs: Any) -> Any:
         """Run one access check + service in a worker thread, in the socket's language."""
@@ -762,7 +816,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         """Before each frame of a catch-up (a burst of up to CATCH_UP_LIMIT events): wait while
         more than half the backlog limit is still unsent, so a client that reads catches up at its
         own pace; one that stops reading for CATCH_UP_STALL seconds is dropped. False: dropped."""
-        half = settings.KENNISCLOUD["MAX_SOCKET_BACKLOG"] // 2
+        half = self.max_backlog // 2
         deadline = time.monotonic() + CATCH_UP_STALL
         while self._backlog() > half and not self.too_slow:
             if time.monotonic() > deadline:

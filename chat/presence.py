@@ -164,16 +164,37 @@ def announce(group_id: int, group_slug: str) -> None:
     )
 
 
-async def _announce_now(pending: dict[int, asyncio.TimerHandle], group_id: int, group_slug: str) -> None:
+# Per event loop: group → (when, the online users' briefs), as last read.
+_briefs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, tuple[float, list]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def online_briefs(group_id: int, *, fresh: bool = False) -> list:
+    """Who is online in the group (user briefs), read at most every ANNOUNCE_DELAY seconds per
+    process unless `fresh`: when hundreds subscribe at once, each is told the same list."""
     from channels.db import database_sync_to_async
 
     from accounts.selectors import user_briefs
+
+    cache = _briefs.setdefault(asyncio.get_running_loop(), {})
+    now = time.monotonic()
+    cached = cache.get(group_id)
+    if not fresh and cached is not None and now - cached[0] < ANNOUNCE_DELAY:
+        return cached[1]
+    briefs = await database_sync_to_async(user_briefs)(user_ids=await online_user_ids(group_id))
+    cache[group_id] = (now, briefs)
+    return briefs
+
+
+async def _announce_now(pending: dict[int, asyncio.TimerHandle], group_id: int, group_slug: str) -> None:
+
     from backend import realtime
     from backend.channel_layer import REDIS_DOWN
 
     pending.pop(group_id, None)  # changes from now on get a frame of their own
     try:
-        online = await database_sync_to_async(user_briefs)(user_ids=await online_user_ids(group_id))
+        online = await online_briefs(group_id, fresh=True)
         event = {"type": "presence", "group": group_slug, "online": online}
         await realtime.apublish_ephemeral(group_id, event)
     except REDIS_DOWN as error:  # presence is advisory: the next change or ping announces again
