@@ -72,10 +72,18 @@ def reactions_summary(reactions: list[Reaction]) -> list[ReactionSummary]:
     return [{"emoji": e, "count": len(u), "users": u} for e, u in by_emoji.items()]
 
 
+def _reactions(message: Message) -> list[Reaction]:
+    prefetched = getattr(message, "reaction_list", None)  # chat.selectors._messages
+    return list(message.reactions.all()) if prefetched is None else prefetched
+
+
 def _resources(message: Message) -> list[dict[str, Any]]:
     from resources.payloads import resource_brief  # resources depends on chat, not the reverse
 
-    return [resource_brief(link.resource) for link in message.resource_links.all()]
+    links = getattr(message, "resource_link_list", None)  # chat.selectors._messages
+    if links is None:
+        links = message.resource_links.all()
+    return [resource_brief(link.resource) for link in links]
 
 
 def message_payload(message: Message, *, group_slug: str, full: bool = False) -> MessagePayload:
@@ -102,7 +110,7 @@ def message_payload(message: Message, *, group_slug: str, full: bool = False) ->
         "created_at": _iso(message.created_at) or "",
         "edited_at": _iso(message.edited_at),
         "deleted": deleted or (message.removed_at is not None and not full),
-        "reactions": [] if withheld else reactions_summary(list(message.reactions.all())),
+        "reactions": [] if withheld else reactions_summary(_reactions(message)),
         "client_id": str(message.client_id),
         "pinned": message.pinned_at is not None,
         "moderation": moderation,

@@ -65,9 +65,13 @@ def access_message(*, user: AnyUser, message_id: int) -> Message:
 def _messages() -> QuerySet[Message]:
     from resources.selectors import message_resources_prefetch  # resources depends on chat
 
+    # As plain lists (`to_attr`): Django builds no related manager and queryset per message —
+    # measured 9.8 → 5.5 ms of CPU for a history page of 50 (docs/performance.md, History).
     return Message.objects.select_related("author").prefetch_related(
-        Prefetch("reactions", queryset=Reaction.objects.order_by("created_at", "pk")),
-        message_resources_prefetch(),
+        Prefetch(
+            "reactions", queryset=Reaction.objects.order_by("created_at", "pk"), to_attr="reaction_list"
+        ),
+        message_resources_prefetch(to_attr="resource_link_list"),
     )
 
 

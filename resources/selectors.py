@@ -48,13 +48,15 @@ def resources_qs() -> QuerySet[Resource]:
     )
 
 
-def message_resources_prefetch(prefix: str = "") -> Prefetch:
-    """For message payloads: a message's resources in order, without N+1."""
+def message_resources_prefetch(prefix: str = "", *, to_attr: str | None = None) -> Prefetch:
+    """For message payloads: a message's resources in order, without N+1 (`to_attr`: as a plain
+    list, which chat.events.message_payload prefers)."""
     return Prefetch(
         f"{prefix}resource_links",
         queryset=MessageResource.objects.select_related(None)
         .prefetch_related(Prefetch("resource", queryset=resources_qs()))
         .order_by("position", "pk"),
+        to_attr=to_attr,
     )
 
 
