@@ -45,7 +45,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from backend import metrics, wire
-from backend.channel_layer import REDIS_DOWN
+from backend.channel_layer import REDIS_DOWN, outage
 
 logger = logging.getLogger(__name__)
 
@@ -369,6 +369,7 @@ class Broadcaster:
                 except Exception:
                     logger.exception("broadcast reader failed; reconnecting")
                 self._reconnecting = True
+                outage()
                 for future in self._confirmed.values():
                     if not future.done():  # sockets subscribing now are told to try again
                         future.set_exception(redis.exceptions.ConnectionError("Redis connection lost"))

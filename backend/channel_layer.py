@@ -28,6 +28,20 @@ RETRY_CAP = 1.0  # seconds between tries at most: receiving resumes within ~1 s 
 WARN_EVERY = 10.0  # one log line per process this often during an outage, not one per socket
 
 
+_outages = 0
+
+
+def outages() -> int:
+    """How many times this process found Redis unreachable (channel layer or broadcast): a socket
+    that joined its channel groups before the latest one joins them again (chat.consumers)."""
+    return _outages
+
+
+def outage() -> None:
+    global _outages
+    _outages += 1
+
+
 class RedisChannelLayer(_RedisChannelLayer):
     _last_warning = 0.0
 
@@ -37,6 +51,7 @@ class RedisChannelLayer(_RedisChannelLayer):
             try:
                 return await super().receive(channel)
             except REDIS_DOWN as error:
+                outage()
                 self._warn(error)
             # Jittered, so the sockets of a process do not all hit a returning Redis at once.
             await asyncio.sleep(random.uniform(0.5, 1.0) * min(RETRY_CAP, 0.1 * 2**attempt))

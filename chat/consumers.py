@@ -26,7 +26,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers as drf_serializers
 
-from backend import metrics, realtime, shutdown
+from backend import channel_layer, metrics, realtime, shutdown
 from backend.broadcast import Frames
 from backend.channel_layer import REDIS_DOWN
 from backend.exceptions import DomainError, NotFound, error_payload, validation_error_from
@@ -164,6 +164,13 @@ def _read(*, user, thread: int, seq: int) -> None:
     services.thread_mark_read(actor=user, thread=access_thread(user=user, thread_id=thread), seq=seq)
 
 
+def _ping_state(*, user, guest: bool, groups: list[Group]) -> tuple[dict[int, int], set[int]]:
+    group_ids = [g.pk for g in groups]
+    if guest:
+        return guest_group_seqs(user=user, group_ids=group_ids), set()
+    return visible_group_seqs(user=user, group_ids=group_ids), moderated_group_ids(user=user, groups=groups)
+
+
 def _run_translated(language: str, fn: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
     with translation.override(language):
         return fn(**kwargs)
@@ -243,6 +250,13 @@ class LiveConsumer(AsyncWebsocketConsumer):
         """The channel groups that reach this socket whatever it subscribed to: its user, token or
         login session, and the report queues it follows. Joined at connect and again on every ping
         (a restarted Redis has forgotten them; group_expiry lets them lapse)."""
+        self.joined_after = channel_layer.outages()
+        # channels-redis forgets a member after group_expiry: joined again well before that, and
+        # at once after Redis was unreachable (a restarted Redis has forgotten everything).
+        self.rejoin_at = (
+            time.monotonic()
+            + settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("group_expiry", 86400) / 4
+        )
         await realtime.join_user(self.channel_name, self.user.pk)
         if self.token_id:
             await realtime.join_token(self.channel_name, self.token_id)
@@ -475,18 +489,19 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self._call(_read, **data)
 
     async def on_ping(self, data: dict[str, Any]) -> None:
-        """Keep-alive, and the safety net under the channel layer: re-join channel groups (so
-        channels-redis group_expiry never lapses), drop groups the user may no longer see even if a
-        revocation message was lost, and fill any trailing event the layer dropped."""
-        await self._join_own_channels()
+        """Keep-alive, and the safety net under live delivery: re-join the socket's channel groups
+        after a Redis outage and well within channels-redis' group_expiry, drop groups the user
+        may no longer see even if a revocation was lost, and fill any trailing event that did not
+        arrive."""
+        if channel_layer.outages() != self.joined_after or time.monotonic() > self.rejoin_at:
+            await self._join_own_channels()
         if self.is_guest:
             await self._refresh_guest_pass()
-        seqs = await self._call(
-            guest_group_seqs if self.is_guest else visible_group_seqs, group_ids=list(self.subscriptions)
-        )
-        # Roles change: a demoted moderator stops receiving hidden text, a promoted one starts.
-        moderated = await self._call(
-            moderated_group_ids, groups=[s.group for s in self.subscriptions.values()]
+        # One trip to the ORM thread: the groups still visible (with their last seq) and the ones
+        # moderated — roles change: a demoted moderator stops receiving hidden text, a promoted
+        # one starts.
+        seqs, moderated = await self._call(
+            _ping_state, guest=self.is_guest, groups=[s.group for s in self.subscriptions.values()]
         )
         for group_id in list(self.subscriptions):
             if group_id not in seqs:
