@@ -120,14 +120,17 @@ HISTORY_ARGS ?=
 # scenario alone on the reduced grid (under three minutes). FANOUT_ARGS: more bench/fanout.py
 # options (e.g. --members 500 --runs 5).
 FANOUT_ARGS ?=
-.PHONY: bench bench-history bench-fanout bench-live
-bench: bench-history bench-live
+.PHONY: bench bench-history bench-fanout bench-fanout-core bench-live
+bench: bench-history bench-live bench-fanout-core
 bench-history: backend-deps
 	$(PY) bench/history.py $(HISTORY_ARGS)
 bench-live: backend-deps
 	$(PY) bench/fanout.py --workers 1 2 --scale-out fanout sends idle $(FANOUT_ARGS)
 bench-fanout: backend-deps
 	$(PY) bench/fanout.py --scenario fanout --quick $(FANOUT_ARGS)
+# The fan-out alone on one core: the senders use a second worker on the client's core.
+bench-fanout-core: backend-deps
+	$(PY) bench/fanout.py --scenario fanout --quick --members 1000 2000 --sender-process --profile $(FANOUT_ARGS)
 
 lint: backend-deps frontend-deps
 	$(VENV)/bin/ruff check .
