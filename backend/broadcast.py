@@ -195,12 +195,6 @@ async def leave(group_id: int, listener: Listener) -> None:
     await _broadcaster().leave(group_id, listener)
 
 
-def local_listeners(group_id: int) -> int:
-    """Sockets of this event loop that receive the group (for metrics and tests)."""
-    broadcaster = _broadcasters.get(asyncio.get_running_loop())
-    return len(broadcaster.listeners.get(group_id, ())) if broadcaster else 0
-
-
 class Broadcaster:
     """The sockets of one event loop per group, and (with Redis) the loop's one pub/sub connection."""
 

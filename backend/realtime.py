@@ -36,10 +36,6 @@ from backend.channel_layer import REDIS_DOWN
 logger = logging.getLogger(__name__)
 
 
-def group_channel(group_id: int) -> str:
-    return f"kgroup.{group_id}"
-
-
 def user_channel(user_id: int) -> str:
     return f"kuser.{user_id}"
 

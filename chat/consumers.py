@@ -9,7 +9,6 @@ fill the gap from the database first; anything already delivered is dropped.
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import logging
 import time
@@ -174,22 +173,6 @@ def _ping_state(*, user, guest: bool, groups: list[Group]) -> tuple[dict[int, in
 def _run_translated(language: str, fn: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
     with translation.override(language):
         return fn(**kwargs)
-
-
-def resilient(handler: Callable[..., Any]) -> Callable[..., Any]:
-    """For channel-layer handlers that touch the database or Redis: a hiccup is logged and the
-    socket lives on (the subscription state is unchanged, so the next event or ping retries)."""
-
-    @functools.wraps(handler)
-    async def run(self, message: dict[str, Any]) -> None:
-        try:
-            await handler(self, message)
-        except REDIS_DOWN as error:
-            logger.warning("channel-layer handler %s: Redis unavailable (%s)", handler.__name__, error)
-        except Exception:
-            logger.exception("channel-layer handler %s failed", handler.__name__)
-
-    return run
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
@@ -510,9 +493,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
             subscription = self.subscriptions[group_id]
             subscription.moderator = group_id in moderated
             await realtime.join_group(self, group_id)
-            if seqs[group_id] > subscription.last_seq and not subscription.filling:
+            if seqs[group_id] > subscription.last_seq and self._claim_fill(subscription):
                 metrics.gap_filled(seqs[group_id] - subscription.last_seq, reason="ping")
-                subscription.filling = True
                 await self._fill(group_id, subscription)
             if await presence.touch(group_id, self.user.pk, self.channel_name):
                 await self._presence(subscription.group, broadcast=True)
@@ -537,8 +519,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             self._spawn(self._recheck_access(group_id))
         elif kind == "group.resync":
             subscription = self.subscriptions.get(group_id)
-            if subscription is not None and not subscription.filling:
-                subscription.filling = True
+            if subscription is not None and self._claim_fill(subscription):
                 self._spawn(self._fill(group_id, subscription))
 
     async def _live_event(
@@ -572,10 +553,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
             self._spawn(self._end_subscription(group_id, reason="expired"))
             return True
         if seq > subscription.last_seq + 1:
-            if not subscription.filling:
-                # The layer dropped or reordered something: fill the gap from the event log.
+            if self._claim_fill(subscription):
+                # A frame was lost or overtaken: fill the gap from the event log.
                 metrics.gap_filled(seq - subscription.last_seq - 1)
-                subscription.filling = True
                 self._spawn(self._fill(group_id, subscription))
             return False
         subscription.last_seq = seq
@@ -590,14 +570,23 @@ class LiveConsumer(AsyncWebsocketConsumer):
             metrics.delivered(committed_at)
         else:
             frames.delivered += 1
-        if self._backlog() > self.max_backlog:
+        if self.wire.backlog() > self.max_backlog:
             self._drop_too_slow()
+        return True
+
+    @staticmethod
+    def _claim_fill(subscription: Subscription) -> bool:
+        """Whether the caller may start a gap fill: one at a time per subscription (the others'
+        live events wait in `pending` meanwhile)."""
+        if subscription.filling:
+            return False
+        subscription.filling = True
         return True
 
     async def _fill(self, group_id: int, subscription: Subscription, *, read_log: bool = True) -> None:
         """Fill a gap from the event log, then deliver the live events that waited meanwhile; read
-        the log again as long as they skip ahead. Precondition: `subscription.filling` was set (by
-        the caller, synchronously, so that no other fill starts)."""
+        the log again as long as they skip ahead. Precondition: the caller claimed it
+        (`_claim_fill`, or a new subscription), synchronously, so that no other fill starts."""
         try:
             while self.subscriptions.get(group_id) is subscription:
                 if read_log:
@@ -824,16 +813,13 @@ class LiveConsumer(AsyncWebsocketConsumer):
         with translation.override(self.language):
             return str(text)
 
-    def _backlog(self) -> int:
-        return self.wire.backlog()
-
     async def _drained(self) -> bool:
         """Before each frame of a catch-up (a burst of up to CATCH_UP_LIMIT events): wait while
         more than half the backlog limit is still unsent, so a client that reads catches up at its
         own pace; one that stops reading for CATCH_UP_STALL seconds is dropped. False: dropped."""
         half = self.max_backlog // 2
         deadline = time.monotonic() + CATCH_UP_STALL
-        while self._backlog() > half and not self.too_slow:
+        while self.wire.backlog() > half and not self.too_slow:
             if time.monotonic() > deadline:
                 self._drop_too_slow()
                 break
@@ -844,7 +830,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         """The client stopped reading: drop the connection (a close frame could not get through)
         and the frames waiting for it, so its memory is bounded. It reconnects and resumes by seq."""
         self.too_slow = True
-        logger.warning("socket dropped: its client stopped reading (%s bytes waiting)", self._backlog())
+        logger.warning("socket dropped: its client stopped reading (%s bytes waiting)", self.wire.backlog())
         metrics.DROPPED_DELIVERIES.labels(reason="too_slow").inc()
         self.wire.abort()
 
