@@ -1,6 +1,12 @@
 """ASGI entry point: HTTP goes to Django, `/ws/` to the live consumer (daphne serves both)."""
 
 import os
+import sys
+
+# The ORM runs in worker threads beside the event loop. A thread whose database answer has arrived
+# waits for the GIL until the loop thread yields it — after up to the switch interval (5 ms by
+# default), per query. A send makes a dozen queries (docs/performance.md, "Sends").
+sys.setswitchinterval(float(os.environ.get("KENNISCLOUD_GIL_SWITCH_MS", "0.5")) / 1000)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 

@@ -18,20 +18,19 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers as drf_serializers
 
-from backend import channel_layer, metrics, realtime, shutdown
+from backend import channel_layer, metrics, orm, realtime, shutdown
 from backend.broadcast import Frames
 from backend.channel_layer import REDIS_DOWN
 from backend.exceptions import DomainError, NotFound, error_payload, validation_error_from
 from backend.wire import Wire
 from groups.models import Group
-from groups.selectors import access_group
+from groups.selectors import access_group, standings_remembered
 from meetups.frames import QUESTION_FRAMES
 from meetups.live import (
     GuestScope,
@@ -41,10 +40,10 @@ from meetups.live import (
     guest_group_seqs,
 )
 from moderation.frames import MODERATION_FRAMES
-from moderation.selectors import moderated_group_ids, moderated_library
+from moderation.selectors import moderated_library
 from moderation.serializers import LibraryRefInput
 
-from . import presence, serializers, services
+from . import ping_checks, presence, serializers, services
 from .events import redact
 from .selectors import (
     CatchUp,
@@ -52,7 +51,6 @@ from .selectors import (
     access_message,
     access_thread,
     group_events_after,
-    visible_group_seqs,
 )
 
 try:  # daphne's WebSocket layer raises this when sending on a connection the client closed
@@ -163,15 +161,14 @@ def _read(*, user, thread: int, seq: int) -> None:
     services.thread_mark_read(actor=user, thread=access_thread(user=user, thread_id=thread), seq=seq)
 
 
-def _ping_state(*, user, guest: bool, groups: list[Group]) -> tuple[dict[int, int], set[int]]:
-    group_ids = [g.pk for g in groups]
-    if guest:
-        return guest_group_seqs(user=user, group_ids=group_ids), set()
-    return visible_group_seqs(user=user, group_ids=group_ids), moderated_group_ids(user=user, groups=groups)
+def _guest_ping_state(*, user, group_ids: list[int]) -> tuple[dict[int, int], set[int]]:
+    return guest_group_seqs(user=user, group_ids=group_ids), set()
 
 
 def _run_translated(language: str, fn: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
-    with translation.override(language):
+    # One frame's access check and service: the user's standing in a group is read once (the
+    # access check's query reads it along) — see groups.selectors.standings_remembered.
+    with translation.override(language), standings_remembered():
         return fn(**kwargs)
 
 
@@ -480,12 +477,14 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self._join_own_channels()
         if self.is_guest:
             await self._refresh_guest_pass()
-        # One trip to the ORM thread: the groups still visible (with their last seq) and the ones
-        # moderated — roles change: a demoted moderator stops receiving hidden text, a promoted
-        # one starts.
-        seqs, moderated = await self._call(
-            _ping_state, guest=self.is_guest, groups=[s.group for s in self.subscriptions.values()]
-        )
+        # The groups still visible (with their last seq) and the ones moderated — roles change: a
+        # demoted moderator stops receiving hidden text, a promoted one starts. One query for the
+        # pings of all sockets of this process that arrive together (chat.ping_checks).
+        group_ids = list(self.subscriptions)
+        if self.is_guest:
+            seqs, moderated = await self._call(_guest_ping_state, group_ids=group_ids)
+        else:
+            seqs, moderated = await ping_checks.live_state(self.user, group_ids)
         for group_id in list(self.subscriptions):
             if group_id not in seqs:
                 await self._end_subscription(group_id, reason="removed")
@@ -786,10 +785,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def _call(self, fn: Callable[..., Any], **kwargs: Any) -> Any:
         """Run one access check + service in a worker thread, in the socket's language."""
-        return await database_sync_to_async(_run_translated)(self.language, fn, {"user": self.user, **kwargs})
+        return await orm.run(_run_translated, self.language, fn, {"user": self.user, **kwargs})
 
     async def _call_db(self, fn: Callable[..., Any], **kwargs: Any) -> Any:
-        return await database_sync_to_async(_run_translated)(self.language, fn, kwargs)
+        return await orm.run(_run_translated, self.language, fn, kwargs)
 
     async def _send_error(self, error: DomainError, echo: dict[str, str]) -> None:
         with translation.override(self.language):

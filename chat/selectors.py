@@ -12,9 +12,18 @@ from django.db.models.functions import Coalesce, Greatest
 
 from backend.exceptions import NotFound
 from groups.models import Group, Membership, MembershipState
-from groups.selectors import AnyUser, access_group, visible_groups_q
+from groups.selectors import (
+    NO_STANDING,
+    AnyUser,
+    access_group,
+    remember_standing,
+    standing_annotations,
+    standings_of,
+    visible_by_standing,
+    visible_groups_q,
+)
 from moderation import checks as moderation_checks
-from moderation.selectors import is_moderator
+from moderation.selectors import is_moderator, role_from_standing
 
 from .events import MESSAGE_EVENT_TYPES, THREAD_EVENT_TYPES, message_event, thread_event
 from .models import GroupEvent, Message, Reaction, ReadState, Thread
@@ -28,11 +37,36 @@ def access_group_live(*, user: AnyUser, slug: str) -> tuple[Group, bool]:
     return group, is_moderator(user, group)
 
 
-def visible_group_seqs(*, user: AnyUser, group_ids: list[int]) -> dict[int, int]:
-    """Of these groups, those the user may still see, with their current last seq — one query."""
-    if not group_ids:
-        return {}
-    return dict(Group.objects.filter(visible_groups_q(user), pk__in=group_ids).values_list("pk", "last_seq"))
+def live_states(asks: list[tuple[AnyUser, list[int]]]) -> list[tuple[dict[int, int], set[int]]]:
+    """What a socket's ping re-checks, for many sockets at once (three queries for all): for each
+    (signed-in user who is not a meetup guest, group ids), the groups the user may still see with
+    their current last seq (visible_groups_q), and those they moderate (moderator_role)."""
+    wanted = {g for _, ids in asks for g in ids}
+    groups = {
+        g.pk: g
+        for g in Group.objects.filter(pk__in=wanted).only("pk", "last_seq", "visibility", "library_id")
+    }
+    pairs = {(user.pk, g) for user, ids in asks if not user.is_staff for g in ids if g in groups}
+    standings = standings_of(pairs, {g.pk: g.library_id for g in groups.values()})
+    states = []
+    for user, ids in asks:
+        seqs: dict[int, int] = {}
+        moderated: set[int] = set()
+        for group_id in ids:
+            group = groups.get(group_id)
+            if group is None:
+                continue
+            if user.is_staff:
+                seqs[group_id] = group.last_seq
+                moderated.add(group_id)
+                continue
+            standing = standings.get((user.pk, group_id), NO_STANDING)
+            if visible_by_standing(group, standing):
+                seqs[group_id] = group.last_seq
+                if role_from_standing(standing) is not None:
+                    moderated.add(group_id)
+        states.append((seqs, moderated))
+    return states
 
 
 def _guest_thread_q(user: AnyUser, field: str):
@@ -44,22 +78,34 @@ def _guest_thread_q(user: AnyUser, field: str):
     return guest_thread_q(user, field)
 
 
-def access_thread(*, user: AnyUser, thread_id: int) -> Thread:
-    guest = _guest_thread_q(user, "pk")
-    scope = guest if guest is not None else Q(group__in=Group.objects.filter(visible_groups_q(user)))
-    thread = Thread.objects.select_related("group", "created_by").filter(scope, pk=thread_id).first()
-    if thread is None:
+def _reads_standing(user: AnyUser) -> bool:
+    return user.is_authenticated and not user.is_staff and not getattr(user, "is_guest", False)
+
+
+def _access(qs: QuerySet, user: AnyUser, scope: Q | None):
+    """The row of `qs` (one object with its `group` selected) the user may see, or NotFound. A member
+    or librarian's standing in the group is read in the same query, decides visibility (as
+    visible_groups_q does) and is remembered for the checks that follow (remember_standing)."""
+    if scope is None and _reads_standing(user):
+        row = qs.annotate(**standing_annotations(user, group="group", library="group__library")).first()
+        if row is None or not visible_by_standing(row.group, remember_standing(user, row.group_id, row)):
+            raise NotFound()
+        return row
+    scope = scope if scope is not None else Q(group__in=Group.objects.filter(visible_groups_q(user)))
+    row = qs.filter(scope).first()
+    if row is None:
         raise NotFound()
-    return thread
+    return row
+
+
+def access_thread(*, user: AnyUser, thread_id: int) -> Thread:
+    qs = Thread.objects.select_related("group", "created_by").filter(pk=thread_id)
+    return _access(qs, user, _guest_thread_q(user, "pk"))
 
 
 def access_message(*, user: AnyUser, message_id: int) -> Message:
-    guest = _guest_thread_q(user, "thread_id")
-    scope = guest if guest is not None else Q(group__in=Group.objects.filter(visible_groups_q(user)))
-    message = Message.objects.select_related("group", "thread", "author").filter(scope, pk=message_id).first()
-    if message is None:
-        raise NotFound()
-    return message
+    qs = Message.objects.select_related("group", "thread", "author").filter(pk=message_id)
+    return _access(qs, user, _guest_thread_q(user, "thread_id"))
 
 
 def _messages() -> QuerySet[Message]:

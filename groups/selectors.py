@@ -6,8 +6,13 @@ not see raises `NotFound`, exactly like a missing one.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
 from accounts.models import User
 from backend.exceptions import NotFound, PermissionDenied
@@ -16,6 +21,108 @@ from .errors import NotAMember
 from .models import Group, Librarian, Library, Membership, MembershipState, Role, Visibility
 
 AnyUser = User | AnonymousUser
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A signed-in user's place in one group: the role of their active membership (None when they
+    are not an active member) and whether they are a librarian of the group's library."""
+
+    role: str | None
+    librarian: bool
+
+
+NO_STANDING = Standing(None, False)  # neither an active member nor a librarian
+
+# Inside `standings_remembered()` (one frame, one service call): (user, group) → Standing.
+_standings: ContextVar[dict[tuple[int, int], Standing] | None] = ContextVar("standings", default=None)
+
+
+@contextmanager
+def standings_remembered() -> Iterator[None]:
+    """Look each (user, group) standing up at most once for the duration of the block — for work
+    whose checks ask more than once (the send path: membership, lock and slow mode, the word
+    list). Never longer: a role can change between two calls. Nested blocks share the outer one."""
+    if _standings.get() is not None:
+        yield
+        return
+    token = _standings.set({})
+    try:
+        yield
+    finally:
+        _standings.reset(token)
+
+
+def standing_annotations(user: User, *, group: str = "", library: str = "library") -> dict:
+    """Annotations that read a user's standing along with a row that refers to a group (`group`:
+    the path to it, "" for a Group itself; `library`: the path to its library) — so an access check
+    answers the later membership and role checks in the same query (see remember_standing)."""
+    group_ref = f"{group}__pk" if group else "pk"
+    role = Membership.objects.filter(
+        group=OuterRef(group_ref), user=user, state=MembershipState.ACTIVE
+    ).values("role")[:1]
+    return {
+        "standing_role": Subquery(role),
+        "standing_librarian": Exists(Librarian.objects.filter(library=OuterRef(library), user=user)),
+    }
+
+
+def visible_by_standing(group: Group, standing: Standing) -> bool:
+    """visible_groups_q for one group whose viewer's standing is known (a signed-in user, neither
+    staff nor a meetup guest): public, or an active member, or a librarian of its library."""
+    return group.visibility == Visibility.PUBLIC or standing.role is not None or standing.librarian
+
+
+def remember_standing(user: AnyUser, group_id: int, row: object) -> Standing:
+    """The standing a query read with standing_annotations — kept when a block remembers them."""
+    standing = Standing(row.standing_role, row.standing_librarian)  # type: ignore[attr-defined]
+    memo = _standings.get()
+    if memo is not None:
+        memo[(user.pk, group_id)] = standing
+    return standing
+
+
+def standings_of(pairs: set[tuple[int, int]], library_of: dict[int, int]) -> dict[tuple[int, int], Standing]:
+    """Standings of many (user id, group id) pairs at once — two queries. `library_of`: each
+    group's library id. Pairs without membership or librarianship are left out (no standing)."""
+    if not pairs:
+        return {}
+    users = {u for u, _ in pairs}
+    roles = {
+        (u, g): role
+        for u, g, role in Membership.objects.filter(
+            user_id__in=users, group_id__in={g for _, g in pairs}, state=MembershipState.ACTIVE
+        ).values_list("user_id", "group_id", "role")
+    }
+    librarian = set(
+        Librarian.objects.filter(user_id__in=users, library_id__in=set(library_of.values())).values_list(
+            "user_id", "library_id"
+        )
+    )
+    found = {}
+    for u, g in pairs:
+        is_librarian = (u, library_of.get(g)) in librarian
+        if (u, g) in roles or is_librarian:
+            found[(u, g)] = Standing(roles.get((u, g)), is_librarian)
+    return found
+
+
+def group_standing(user: User, group: Group) -> Standing:
+    """The user's standing in the group: one query, none when remembered. Precondition: signed in."""
+    memo = _standings.get()
+    key = (user.pk, group.pk)
+    if memo is not None and key in memo:
+        return memo[key]
+    found = (
+        Group.objects.filter(pk=group.pk)
+        .annotate(**standing_annotations(user))
+        .values_list("standing_role", "standing_librarian")
+        .first()
+    )
+    standing = Standing(*found) if found else NO_STANDING
+    if memo is not None:
+        memo[key] = standing
+    return standing
 
 
 def library_list() -> QuerySet[Library]:
@@ -102,9 +209,10 @@ def can_post(user: AnyUser, group: Group) -> bool:
         from meetups.live import guest_may_post  # meetups depends on groups
 
         return guest_may_post(user, group)
-    if Membership.objects.filter(user=user, group=group, state=MembershipState.ACTIVE).exists():
+    if user.is_staff:
         return True
-    return is_librarian_of(user, group.library_id)
+    standing = group_standing(user, group)
+    return standing.role is not None or standing.librarian
 
 
 def ensure_can_post(user: AnyUser, group: Group) -> None:

@@ -11,6 +11,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -28,6 +30,59 @@ LINK = re.compile(r"(https?://|www\.)\S+", re.IGNORECASE)
 class BlockedContent(DomainError):
     code = "blocked_content"
     default_message = _("This message contains words this library does not allow. Nothing was posted.")
+
+
+# A library's word list and new-member hold, as the send path reads them: cached (shared by the
+# workers when the cache is Redis) and dropped whenever an entry or the settings change. The expiry
+# only bounds the one race left: a send that read the old rules just before a change committed and
+# stored them just after its drop.
+RULES_CACHE_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Entry:
+    phrase: str
+    action: str
+
+
+@dataclass(frozen=True)
+class Rules:
+    entries: tuple[Entry, ...]
+    new_member_messages: int = 0  # 0: links from new members are not held
+    new_member_days: int = 0
+
+
+def _rules_key(library_id: int) -> str:
+    return f"moderation:rules:{library_id}"
+
+
+def library_rules(library_id: int) -> Rules:
+    """The rules `screen` applies in this library: two queries, none while cached."""
+    key = _rules_key(library_id)
+    rules = cache.get(key)
+    if rules is None:
+        entries = tuple(
+            Entry(phrase, action)
+            for phrase, action in WordFilter.objects.filter(library_id=library_id)
+            .order_by("pk")
+            .values_list("phrase", "action")
+        )
+        config = (
+            LibraryModerationSettings.objects.filter(library_id=library_id)
+            .values_list("new_member_messages", "new_member_days")
+            .first()
+        )
+        rules = Rules(entries, *(config or ()))
+        cache.set(key, rules, RULES_CACHE_SECONDS)
+    return rules
+
+
+def rules_changed(*, library_id: int) -> None:
+    """Drop the cached rules now and again when the change commits (a send in between may have
+    stored the old ones)."""
+    key = _rules_key(library_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
 
 
 @dataclass(frozen=True)
@@ -48,7 +103,7 @@ def _matcher(phrases: list[str]) -> re.Pattern[str] | None:
     return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)")
 
 
-def matching_phrases(text: str, entries: list[WordFilter]) -> list[WordFilter]:
+def matching_phrases(text: str, entries: tuple[Entry, ...]) -> list[Entry]:
     matcher = _matcher([e.phrase for e in entries])
     if matcher is None:
         return []
@@ -62,8 +117,8 @@ def screen(*, author, group: Group, body: str) -> Verdict:
     flag it. Moderators are not screened."""
     if is_moderator(author, group):
         return Verdict(None)
-    entries = list(WordFilter.objects.filter(library_id=group.library_id))
-    hits = matching_phrases(body, entries) if entries else []
+    rules = library_rules(group.library_id)
+    hits = matching_phrases(body, rules.entries) if rules.entries else []
     actions = {e.action for e in hits}
     if FilterAction.BLOCK in actions:
         AuditEntry.objects.create(
@@ -77,21 +132,20 @@ def screen(*, author, group: Group, body: str) -> Verdict:
         raise BlockedContent()
     if FilterAction.HOLD in actions:
         return Verdict("hold", str(_("Held for review: it matched the library's word list.")))
-    if _new_member_hold(author, group, body):
+    if _new_member_hold(author, group, body, rules):
         return Verdict("hold", str(_("Held for review: links from new members are checked first.")))
     if FilterAction.FLAG in actions:
         return Verdict("flag", ", ".join(e.phrase for e in hits if e.action == FilterAction.FLAG))
     return Verdict(None)
 
 
-def _new_member_hold(author, group: Group, body: str) -> bool:
-    config = LibraryModerationSettings.objects.filter(library_id=group.library_id).first()
-    if config is None or not config.new_member_messages or not LINK.search(body):
+def _new_member_hold(author, group: Group, body: str, rules: Rules) -> bool:
+    if not rules.new_member_messages or not LINK.search(body):
         return False
-    if timezone.now() - author.date_joined > timedelta(days=config.new_member_days):
+    if timezone.now() - author.date_joined > timedelta(days=rules.new_member_days):
         return False
     sent = Message.objects.filter(author=author, group__library_id=group.library_id).count()
-    return sent < config.new_member_messages
+    return sent < rules.new_member_messages
 
 
 def record(*, message: Message, verdict: Verdict) -> None:

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 from backend.exceptions import NotFound
 from chat.models import Message, Thread
-from groups.models import Group, Librarian, Library, Membership, MembershipState, Role
-from groups.selectors import AnyUser
+from groups.models import Group, Librarian, Library, Role
+from groups.selectors import AnyUser, Standing, group_standing
 from resources.selectors import message_resources_prefetch
 
 from .models import Action, AuditEntry, LibraryModerationSettings, Sanction, SlowMode, WordFilter
@@ -34,50 +30,21 @@ HOST_ACTIONS = frozenset(
 )
 
 
-# Inside `roles_remembered()` (one service call), a user's role in a group is looked up once.
-_remembered_roles: ContextVar[dict[tuple[int, int], str | None] | None] = ContextVar(
-    "remembered_roles", default=None
-)
-
-
-@contextmanager
-def roles_remembered() -> Iterator[None]:
-    """Look each (user, group) role up once for the duration of the block — for a service whose
-    checks ask more than once (the send path: lock and slow mode, then the word list). Never
-    longer: a role can change between two calls."""
-    token = _remembered_roles.set({})
-    try:
-        yield
-    finally:
-        _remembered_roles.reset(token)
-
-
 def moderator_role(user: AnyUser, group: Group) -> str | None:
-    """'staff', 'librarian' (of the library, or the group's librarian role), 'host', or None."""
-    if not user.is_authenticated:
+    """'staff', 'librarian' (of the library, or the group's librarian role), 'host', or None.
+    Inside groups.selectors.standings_remembered() it costs one query per (user, group) at most."""
+    if not user.is_authenticated or getattr(user, "is_guest", False):
         return None
     if user.is_staff:
         return "staff"
-    memo = _remembered_roles.get()
-    if memo is None:
-        return _role(user, group)
-    key = (user.pk, group.pk)
-    if key not in memo:
-        memo[key] = _role(user, group)
-    return memo[key]
+    return role_from_standing(group_standing(user, group))
 
 
-def _role(user: AnyUser, group: Group) -> str | None:
-    if Librarian.objects.filter(user=user, library_id=group.library_id).exists():
+def role_from_standing(standing: Standing) -> str | None:
+    """The moderator role a (non-staff) standing gives: 'librarian', 'host' or None."""
+    if standing.librarian or standing.role == Role.LIBRARIAN:
         return "librarian"
-    role = (
-        Membership.objects.filter(user=user, group=group, state=MembershipState.ACTIVE)
-        .values_list("role", flat=True)
-        .first()
-    )
-    if role == Role.LIBRARIAN:
-        return "librarian"
-    if role == Role.HOST:
+    if standing.role == Role.HOST:
         return "host"
     return None
 
@@ -210,24 +177,6 @@ def library_settings(*, library_id: int) -> LibraryModerationSettings:
 
 def word_filters(*, library_id: int) -> QuerySet[WordFilter]:
     return WordFilter.objects.filter(library_id=library_id)
-
-
-def moderated_group_ids(*, user: AnyUser, groups: list[Group]) -> set[int]:
-    """Which of `groups` the user moderates — two queries at most, for a socket's periodic check."""
-    if not user.is_authenticated or not groups:
-        return set()
-    if user.is_staff:
-        return {g.pk for g in groups}
-    libraries = set(Librarian.objects.filter(user=user).values_list("library_id", flat=True))
-    roles = set(
-        Membership.objects.filter(
-            user=user,
-            group__in=groups,
-            state=MembershipState.ACTIVE,
-            role__in=[Role.HOST, Role.LIBRARIAN],
-        ).values_list("group_id", flat=True)
-    )
-    return {g.pk for g in groups if g.library_id in libraries or g.pk in roles}
 
 
 def group_state_for(*, user: AnyUser, group: Group) -> dict:

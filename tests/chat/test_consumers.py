@@ -627,6 +627,23 @@ async def test_ping_drops_a_group_whose_revocation_was_lost(connect, db_call, me
     await ws.expect("pong")
 
 
+async def test_pings_arriving_together_share_one_recheck_and_each_gets_its_own_answer(
+    connect, db_call, member, other_member, closed_group
+):
+    _ok, ws_member = await connect(member)
+    _ok, ws_other = await connect(other_member)
+    await ws_member.subscribe(closed_group)
+    await ws_other.subscribe(closed_group)
+    # Only the other member's membership ends, and its revocation message is lost.
+    await db_call(lambda: Membership.objects.filter(user=other_member, group=closed_group).delete())
+    await ws_member.send("ping")
+    await ws_other.send("ping")
+    assert (await ws_other.expect("unsubscribed"))["reason"] == "removed"
+    await ws_other.expect("pong")
+    await ws_member.expect("pong")
+    await ws_member.expect_nothing()
+
+
 async def test_errors_echo_the_frames_ref(connect, member):
     _ok, ws = await connect(member)
     await ws.send("message.delete", id=987654, ref="verwijder-1")

@@ -225,3 +225,20 @@ def automatic_routes() -> set[tuple[str, str]]:
         (method, resolve(path.format(entry=1, held=1)).route.removeprefix("api/v1/"))
         for _n, method, path, _d, _e in _rows(world)
     }
+
+
+def test_word_list_changes_apply_to_the_very_next_send_though_the_rules_are_cached(
+    library, librarian, member, thread
+):
+    send(member, thread, "Een gewoon bericht")  # the library's rules are cached now
+    entry = services.word_filter_add(actor=librarian, library_id=library.pk, phrase="bah", action="block")
+    with pytest.raises(BlockedContent):
+        send(member, thread, "bah")
+    services.word_filter_remove(actor=librarian, library_id=library.pk, entry_id=entry.pk)
+    send(member, thread, "bah")
+    # Written around the services too (the admin, a shell): still dropped from the cache.
+    WordFilter.objects.create(library=library, phrase="foei", action="hold")
+    assert send(member, thread, "foei").message.held_at is not None
+    services.library_settings_update(actor=librarian, library_id=library.pk, new_member_messages=5)
+    member.date_joined = timezone.now()
+    assert send(member, thread, "Zie https://example.org/x").message.held_at is not None
