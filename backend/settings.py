@@ -360,8 +360,6 @@ KENNISCLOUD = {
     # Bytes the server holds for one socket whose client stopped reading (beyond the kernel's socket
     # buffers): past it the connection is dropped and the client resumes by seq (docs/protocol.md).
     "MAX_SOCKET_BACKLOG": env_int("KENNISCLOUD_MAX_SOCKET_BACKLOG", 1024 * 1024),
-    # Threads for the WebSocket side's database work on PostgreSQL (backend/orm.py; 0: one thread).
-    "ORM_THREADS": env_int("KENNISCLOUD_ORM_THREADS", 4),
     "TOKEN_FAILURES_PER_HOUR": env_int("KENNISCLOUD_TOKEN_FAILURES_PER_HOUR", 10),
     # Link previews (resources.fetch): fetched by the worker, never in a request or consumer.
     "PREVIEW_TIMEOUT": env_int("KENNISCLOUD_PREVIEW_TIMEOUT", 5),

@@ -18,13 +18,14 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers as drf_serializers
 
-from backend import channel_layer, metrics, orm, realtime, shutdown
+from backend import channel_layer, metrics, realtime, shutdown
 from backend.broadcast import Frames
 from backend.channel_layer import REDIS_DOWN
 from backend.exceptions import DomainError, NotFound, error_payload, validation_error_from
@@ -785,10 +786,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def _call(self, fn: Callable[..., Any], **kwargs: Any) -> Any:
         """Run one access check + service in a worker thread, in the socket's language."""
-        return await orm.run(_run_translated, self.language, fn, {"user": self.user, **kwargs})
+        return await database_sync_to_async(_run_translated)(self.language, fn, {"user": self.user, **kwargs})
 
     async def _call_db(self, fn: Callable[..., Any], **kwargs: Any) -> Any:
-        return await orm.run(_run_translated, self.language, fn, kwargs)
+        return await database_sync_to_async(_run_translated)(self.language, fn, kwargs)
 
     async def _send_error(self, error: DomainError, echo: dict[str, str]) -> None:
         with translation.override(self.language):

@@ -173,15 +173,16 @@ _briefs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, tuple[fl
 async def online_briefs(group_id: int, *, fresh: bool = False) -> list:
     """Who is online in the group (user briefs), read at most every ANNOUNCE_DELAY seconds per
     process unless `fresh`: when hundreds subscribe at once, each is told the same list."""
+    from channels.db import database_sync_to_async
+
     from accounts.selectors import user_briefs
-    from backend import orm
 
     cache = _briefs.setdefault(asyncio.get_running_loop(), {})
     now = time.monotonic()
     cached = cache.get(group_id)
     if not fresh and cached is not None and now - cached[0] < ANNOUNCE_DELAY:
         return cached[1]
-    briefs = await orm.run(user_briefs, user_ids=await online_user_ids(group_id))
+    briefs = await database_sync_to_async(user_briefs)(user_ids=await online_user_ids(group_id))
     cache[group_id] = (now, briefs)
     return briefs
 

@@ -44,10 +44,6 @@ def pytest_configure(config: pytest.Config) -> None:
             "(postgres://…) and REDIS_URL (redis://…/9 — a database the suite may flush).",
             returncode=2,
         )
-    # In this process consumers run their database work on Channels' one thread, as the test
-    # database's connections must all be closed at the end and pool threads keep theirs. The
-    # servers the live tests start use the pool of threads, as in production (backend/orm.py).
-    settings.KENNISCLOUD["ORM_THREADS"] = 0
 
 
 @pytest.fixture(autouse=True)
