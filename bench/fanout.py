@@ -910,8 +910,16 @@ async def scenario_idle(stack: Stack, args: argparse.Namespace) -> dict:
     client0 = _app.self_cpu_seconds()
     kinds0 = dict(crowd.tally.kinds)
     t0 = time.time()
+    spy = raw = None
+    if args.profile:
+        raw = _app.RESULTS / f"profile-idle-w{len(target.servers)}-n{n}.raw"
+        spy = _app.py_spy(target.pids[0], args.idle_seconds, raw)
     await asyncio.sleep(args.idle_seconds)
     window = time.time() - t0
+    if spy is not None:
+        await asyncio.to_thread(spy.wait, 30)
+        if raw.exists():
+            raw.with_suffix(".txt").write_text(_app.profile_summary(raw))
     kinds = {k: round((v - kinds0.get(k, 0)) / window, 1) for k, v in crowd.tally.kinds.items()}
     cpu = sum(_app.cpu_seconds(p) for p in target.pids) - cpu0
     rss2 = sum(_app.rss_kb(p) for p in target.pids)
