@@ -860,7 +860,15 @@ async def scenario_storm(stack: Stack, args: argparse.Namespace) -> dict:
                 r.abort()
             await asyncio.sleep(seconds)
             target_seq = max(s.max_seq for s in crowd.senders)
+            spy = raw = None
+            if args.profile:
+                raw = _app.RESULTS / f"profile-storm-w{len(target.servers)}-f{fraction:g}-o{seconds:g}.raw"
+                spy = _app.py_spy(target.pids[0], 10, raw)  # the reconnects and catch-ups
             figures = await reconnect_storm(crowd, list(zip(idx, dropped, strict=True)), target_seq)
+            if spy is not None:
+                await asyncio.to_thread(spy.wait, 30)
+                if raw.exists():
+                    raw.with_suffix(".txt").write_text(_app.profile_summary(raw))
             row = {
                 "scenario": "storm",
                 "server": target.name,

@@ -16,6 +16,7 @@ from groups.selectors import (
     NO_STANDING,
     AnyUser,
     access_group,
+    group_columns,
     remember_standing,
     standing_annotations,
     standings_of,
@@ -23,7 +24,7 @@ from groups.selectors import (
     visible_groups_q,
 )
 from moderation import checks as moderation_checks
-from moderation.selectors import is_moderator, role_from_standing
+from moderation.selectors import is_moderator, role_from_standing, sanctioned_annotation
 
 from .events import MESSAGE_EVENT_TYPES, THREAD_EVENT_TYPES, message_event, thread_event
 from .models import GroupEvent, Message, Reaction, ReadState, Thread
@@ -87,7 +88,13 @@ def _access(qs: QuerySet, user: AnyUser, scope: Q | None):
     or librarian's standing in the group is read in the same query, decides visibility (as
     visible_groups_q does) and is remembered for the checks that follow (remember_standing)."""
     if scope is None and _reads_standing(user):
-        row = qs.annotate(**standing_annotations(user, group="group", library="group__library")).first()
+        group_column, library_column = group_columns(qs.model._meta.db_table)
+        row = qs.annotate(
+            **standing_annotations(user, group_column=group_column, library_column=library_column),
+            standing_sanctioned=sanctioned_annotation(
+                user, group_column=group_column, library_column=library_column
+            ),
+        ).first()
         if row is None or not visible_by_standing(row.group, remember_standing(user, row.group_id, row)):
             raise NotFound()
         return row

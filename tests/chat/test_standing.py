@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from chat.selectors import access_thread, live_states
 from groups.models import Group, MembershipState, Role
 from groups.selectors import can_post, standings_remembered, visible_groups_q
-from moderation.selectors import is_moderator
+from moderation.selectors import active_sanctions, is_moderator
 from tests.conftest import add_member, make_group, make_library, make_user
 from tests.moderation.test_permissions import build_world
 
@@ -52,10 +52,12 @@ def test_the_pings_shared_recheck_agrees_with_visibility_and_roles():
 def test_the_send_path_reads_membership_and_role_with_the_access_check():
     world = build_world()
     users = _actors(world)
+    checked = set()
     for place in world.places.values():
         for name, user in users.items():
             expected_post = can_post(user, place.group)
             expected_moderator = is_moderator(user, place.group)
+            expected_sanctions = set(active_sanctions(user=user, group=place.group))
             try:
                 Group.objects.filter(visible_groups_q(user)).get(pk=place.group.pk)
                 expected_visible = True
@@ -72,6 +74,13 @@ def test_the_send_path_reads_membership_and_role_with_the_access_check():
                     assert can_post(user, thread.group) == expected_post, name
                     assert is_moderator(user, thread.group) == expected_moderator, name
                 assert len(queries) == 0, name
+                with CaptureQueriesContext(connection) as queries:
+                    assert set(active_sanctions(user=user, group=thread.group)) == expected_sanctions, name
+                # Read only for those who have one (the muted and the banned) — and for staff, whose
+                # access check reads no standing (staff see every group).
+                assert len(queries) == (1 if expected_sanctions or name == "staff" else 0), name
+                checked.add(name)
+    assert {"muted", "banned", "member", "librarian", "pending"} <= checked
 
 
 def test_a_new_thread_message_is_sent_in_a_fixed_number_of_queries(member, public_group, librarian):
