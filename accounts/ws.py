@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from channels.db import database_sync_to_async
 from channels.security.websocket import OriginValidator, WebsocketDenier
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import AnonymousUser
+
+from backend import orm_turns
 
 from .models import User
 from .services import api_token_owner, api_token_use
@@ -71,7 +72,7 @@ class BearerTokenAuthMiddleware:
     async def __call__(self, scope, receive, send):
         token = _bearer(scope)
         if token is not None:
-            row = await database_sync_to_async(api_token_use)(token)
+            row = await orm_turns.run(api_token_use, token)
             # The socket follows its token: revoking the token closes the socket (see realtime).
             scope = dict(
                 scope,
@@ -79,7 +80,7 @@ class BearerTokenAuthMiddleware:
                 api_token_id=row.pk if row else None,
             )
         if not scope.get("user") or not scope["user"].is_authenticated:
-            deactivated = await database_sync_to_async(_deactivated_account)(scope, token)
+            deactivated = await orm_turns.run(_deactivated_account, scope, token)
             if deactivated is not None:
                 scope = dict(scope, user=deactivated)
         return await self.inner(scope, receive, send)

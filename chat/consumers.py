@@ -18,14 +18,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers as drf_serializers
 
-from backend import channel_layer, metrics, realtime, shutdown
+from backend import channel_layer, metrics, orm_turns, realtime, shutdown
 from backend.broadcast import Frames
 from backend.channel_layer import REDIS_DOWN
 from backend.exceptions import DomainError, NotFound, error_payload, validation_error_from
@@ -100,7 +99,8 @@ class _Flight:
     """One catch-up read shared by the sockets that asked for the same range (see
     LiveConsumer._shared_catch_up)."""
 
-    future: asyncio.Future[CatchUp]
+    # The events, and each one's Frames: serialised once per kind of viewer for all the sockets.
+    future: asyncio.Future[tuple[CatchUp, list[Frames]]]
     started: float | None = None  # when the read began, in its thread
     task: asyncio.Future[None] | None = None
 
@@ -375,7 +375,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             after_seq = data.get("after_seq")
             if after_seq is None:
                 after_seq = group.last_seq
-            catch_up = await self._shared_catch_up(group, after_seq)
+            catch_up, frames = await self._shared_catch_up(group, after_seq)
             if group.pk in self.revoked_while_joining:
                 # Access ended meanwhile: refused as the access check refuses it now.
                 await self._call(
@@ -400,7 +400,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         )
         self.subscriptions[group.pk] = subscription
         self.slugs[group.slug] = group.pk
-        await self._deliver_catch_up(group.pk, catch_up)
+        await self._deliver_catch_up(group.pk, catch_up, frames)
         await self._fill(group.pk, subscription, read_log=False)
         await self._send_frame(
             {
@@ -679,7 +679,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     # --- helpers ---------------------------------------------------------------------------------
 
-    async def _deliver_catch_up(self, group_id: int, catch_up: CatchUp) -> None:
+    async def _deliver_catch_up(
+        self, group_id: int, catch_up: CatchUp, frames: list[Frames] | None = None
+    ) -> None:
+        """Send the events the subscription has not had, in order (`frames`: the events' shared
+        serialisations, from _shared_catch_up)."""
         subscription = self.subscriptions[group_id]
         if catch_up.resync_required:
             subscription.last_seq = catch_up.last_seq
@@ -691,16 +695,18 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 }
             )
             return
-        for event in catch_up.events:
+        for index, event in enumerate(catch_up.events):
             if event["seq"] > subscription.last_seq:
                 if not await self._drained():
                     return
                 subscription.last_seq = event["seq"]
                 if subscription.withholds(event):
                     continue
-                await self._send_frame(
-                    redact(event, moderator=subscription.moderator, viewer_id=self.user.pk)
-                )
+                viewer = {"moderator": subscription.moderator, "viewer_id": self.user.pk}
+                if frames is not None:
+                    await self._send_text(frames[index].text(**viewer), sequenced=True)
+                else:
+                    await self._send_frame(redact(event, **viewer))
                 metrics.delivered()
         subscription.last_seq = max(subscription.last_seq, catch_up.last_seq)
 
@@ -747,7 +753,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         online = await presence.online_briefs(group.pk)
         await self._send_frame({"type": "presence", "group": group.slug, "online": online})
 
-    async def _shared_catch_up(self, group: Group, after_seq: int) -> CatchUp:
+    async def _shared_catch_up(self, group: Group, after_seq: int) -> tuple[CatchUp, list[Frames]]:
         """The events after `after_seq`, read once for all the sockets of this process that ask for
         the same range at the same time — after a network blip or a deploy, hundreds reconnect
         with the same `after_seq`. The catch-up does not depend on the viewer (each socket redacts
@@ -773,7 +779,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return group_events_after(group=group, after_seq=after_seq)
 
         try:
-            flight.future.set_result(await self._call_db(read))
+            catch_up = await self._call_db(read)
+            flight.future.set_result((catch_up, [Frames(event) for event in catch_up.events]))
         except asyncio.CancelledError:
             flight.future.cancel()
             raise
@@ -786,10 +793,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def _call(self, fn: Callable[..., Any], **kwargs: Any) -> Any:
         """Run one access check + service in a worker thread, in the socket's language."""
-        return await database_sync_to_async(_run_translated)(self.language, fn, {"user": self.user, **kwargs})
+        return await orm_turns.run(_run_translated, self.language, fn, {"user": self.user, **kwargs})
 
     async def _call_db(self, fn: Callable[..., Any], **kwargs: Any) -> Any:
-        return await database_sync_to_async(_run_translated)(self.language, fn, kwargs)
+        return await orm_turns.run(_run_translated, self.language, fn, kwargs)
 
     async def _send_error(self, error: DomainError, echo: dict[str, str]) -> None:
         with translation.override(self.language):

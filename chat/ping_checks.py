@@ -13,7 +13,7 @@ import asyncio
 import weakref
 from dataclasses import dataclass, field
 
-from channels.db import database_sync_to_async
+from backend import orm_turns
 
 from .selectors import live_states
 
@@ -55,7 +55,7 @@ def _flush(batch: _Batch) -> None:
 
 async def _run(asks: list[tuple[object, list[int], asyncio.Future[State]]]) -> None:
     try:
-        states = await database_sync_to_async(live_states)([(user, ids) for user, ids, _ in asks])
+        states = await orm_turns.run(live_states, [(user, ids) for user, ids, _ in asks])
     except Exception as error:  # the database is unreachable: each ping answers as it would alone
         for _, _, future in asks:
             if not future.done():

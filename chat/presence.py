@@ -1,8 +1,9 @@
 """Who is online in a group.
 
 A user is online in a group while one of their sockets is subscribed to it and pinged within
-PRESENCE_TTL seconds. With REDIS_URL the state is shared by all workers (one sorted set per group,
-member "<user_id>:<connection>", score = last seen); without it, it lives in this process.
+PRESENCE_TTL seconds. With REDIS_URL the state is shared by all workers (per group a sorted set of
+user ids and per user one of connections, scored by when last seen; see _RedisStore); without it, it
+lives in this process.
 """
 
 from __future__ import annotations
@@ -20,34 +21,49 @@ logger = logging.getLogger(__name__)
 
 
 class _Store(Protocol):
-    async def touch(self, group_id: int, member: str, now: float) -> float | None:
-        """Record `member` as seen now; returns when it was seen before (None: never)."""
+    async def touch(self, group_id: int, user_id: int, connection: str, now: float, since: float) -> bool:
+        """Record the connection as seen now; True when its user was not online (seen since
+        `since`) in the group before."""
 
-    async def drop(self, group_id: int, member: str) -> None: ...
-    async def members(self, group_id: int, since: float) -> list[str]: ...
+    async def drop(self, group_id: int, user_id: int, connection: str, since: float) -> bool:
+        """Forget the connection; True when its user has no connection seen since `since` left."""
+
+    async def online(self, group_id: int, since: float) -> list[int]:
+        """The users seen since `since`; forgets the others."""
 
 
 class _MemoryStore:
     def __init__(self) -> None:
-        self._data: dict[int, dict[str, float]] = {}
+        self._data: dict[int, dict[int, dict[str, float]]] = {}  # group → user → connection → seen
 
-    async def touch(self, group_id: int, member: str, now: float) -> float | None:
-        entries = self._data.setdefault(group_id, {})
-        before = entries.get(member)
-        entries[member] = now
-        return before
+    async def touch(self, group_id: int, user_id: int, connection: str, now: float, since: float) -> bool:
+        connections = self._data.setdefault(group_id, {}).setdefault(user_id, {})
+        was_online = any(seen >= since for seen in connections.values())
+        connections[connection] = now
+        return not was_online
 
-    async def drop(self, group_id: int, member: str) -> None:
-        self._data.get(group_id, {}).pop(member, None)
+    async def drop(self, group_id: int, user_id: int, connection: str, since: float) -> bool:
+        users = self._data.get(group_id, {})
+        connections = users.get(user_id, {})
+        connections.pop(connection, None)
+        if any(seen >= since for seen in connections.values()):
+            return False
+        users.pop(user_id, None)
+        return True
 
-    async def members(self, group_id: int, since: float) -> list[str]:
-        entries = self._data.get(group_id, {})
-        for member in [m for m, seen in entries.items() if seen < since]:
-            del entries[member]
-        return list(entries)
+    async def online(self, group_id: int, since: float) -> list[int]:
+        users = self._data.get(group_id, {})
+        for user_id in [u for u, conns in users.items() if not any(s >= since for s in conns.values())]:
+            del users[user_id]
+        return list(users)
 
 
 class _RedisStore:
+    """Per group: a sorted set of its online users (score: when any of their connections was last
+    seen) and, per user, one of their connections — so a socket's arrival, ping and departure
+    each cost one or two round trips, never a read of everyone online (a meetup's start, or a
+    reconnect storm, would otherwise read members² entries)."""
+
     def __init__(self, url: str, prefix: str) -> None:
         self._url = url
         self._prefix = prefix
@@ -70,30 +86,43 @@ class _RedisStore:
             self._clients[loop] = client
         return client
 
-    def _key(self, group_id: int) -> str:
-        return f"{self._prefix}:presence:{group_id}"
+    def _users_key(self, group_id: int) -> str:
+        return f"{self._prefix}:presence-users:{group_id}"
 
-    async def touch(self, group_id: int, member: str, now: float) -> float | None:
-        key = self._key(group_id)
-        client = self._client()
-        async with client.pipeline(transaction=False) as pipe:
-            pipe.zscore(key, member)
-            pipe.zadd(key, {member: now})
-            pipe.expire(key, settings.KENNISCLOUD["PRESENCE_TTL"] * 4)
-            before, _added, _expiry = await pipe.execute()
-        return before
+    def _connections_key(self, group_id: int, user_id: int) -> str:
+        return f"{self._prefix}:presence-connections:{group_id}:{user_id}"
 
-    async def drop(self, group_id: int, member: str) -> None:
-        await self._client().zrem(self._key(group_id), member)
+    async def touch(self, group_id: int, user_id: int, connection: str, now: float, since: float) -> bool:
+        users, connections = self._users_key(group_id), self._connections_key(group_id, user_id)
+        keep = settings.KENNISCLOUD["PRESENCE_TTL"] * 4
+        async with self._client().pipeline(transaction=False) as pipe:
+            pipe.zscore(users, user_id)
+            pipe.zadd(users, {user_id: now})
+            pipe.zadd(connections, {connection: now})
+            pipe.expire(users, keep)
+            pipe.expire(connections, keep)
+            before, *_rest = await pipe.execute()
+        return before is None or before < since
 
-    async def members(self, group_id: int, since: float) -> list[str]:
-        key = self._key(group_id)
-        client = self._client()
-        async with client.pipeline(transaction=False) as pipe:
-            pipe.zremrangebyscore(key, "-inf", f"({since}")
-            pipe.zrange(key, 0, -1)
+    async def drop(self, group_id: int, user_id: int, connection: str, since: float) -> bool:
+        connections = self._connections_key(group_id, user_id)
+        async with self._client().pipeline(transaction=False) as pipe:
+            pipe.zrem(connections, connection)
+            pipe.zremrangebyscore(connections, "-inf", f"({since}")
+            pipe.zcard(connections)
+            *_rest, left = await pipe.execute()
+        if left:
+            return False
+        await self._client().zrem(self._users_key(group_id), user_id)
+        return True
+
+    async def online(self, group_id: int, since: float) -> list[int]:
+        users = self._users_key(group_id)
+        async with self._client().pipeline(transaction=False) as pipe:
+            pipe.zremrangebyscore(users, "-inf", f"({since}")
+            pipe.zrange(users, 0, -1)
             _removed, members = await pipe.execute()
-        return [m.decode() if isinstance(m, bytes) else m for m in members]
+        return [int(m) for m in members]
 
 
 _store: _Store | None = None
@@ -110,35 +139,22 @@ def _get_store() -> _Store:
     return _store
 
 
-def _member(user_id: int, connection: str) -> str:
-    return f"{user_id}:{connection}"
+def _since() -> float:
+    return time.time() - settings.KENNISCLOUD["PRESENCE_TTL"]
 
 
 async def online_user_ids(group_id: int) -> list[int]:
-    since = time.time() - settings.KENNISCLOUD["PRESENCE_TTL"]
-    members = await _get_store().members(group_id, since)
-    return sorted({int(m.split(":", 1)[0]) for m in members})
+    return sorted(await _get_store().online(group_id, _since()))
 
 
 async def touch(group_id: int, user_id: int, connection: str) -> bool:
-    """Record the connection as alive; True when the user was not online before. A connection that
-    was fresh already (its ping every 25 s, inside PRESENCE_TTL) costs one round trip, not a read of
-    the whole online set."""
-    now = time.time()
-    since = now - settings.KENNISCLOUD["PRESENCE_TTL"]
-    member = _member(user_id, connection)
-    seen = await _get_store().touch(group_id, member, now)
-    if seen is not None and seen >= since:
-        return False
-    prefix = f"{user_id}:"
-    others = [m for m in await _get_store().members(group_id, since) if m.startswith(prefix) and m != member]
-    return not others
+    """Record the connection as alive; True when the user was not online before. One round trip."""
+    return await _get_store().touch(group_id, user_id, connection, time.time(), _since())
 
 
 async def drop(group_id: int, user_id: int, connection: str) -> bool:
     """Forget the connection; True when the user is no longer online in the group."""
-    await _get_store().drop(group_id, _member(user_id, connection))
-    return user_id not in await online_user_ids(group_id)
+    return await _get_store().drop(group_id, user_id, connection, _since())
 
 
 # --- announcing who is online, coalesced ---------------------------------------------------------
@@ -173,16 +189,15 @@ _briefs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, tuple[fl
 async def online_briefs(group_id: int, *, fresh: bool = False) -> list:
     """Who is online in the group (user briefs), read at most every ANNOUNCE_DELAY seconds per
     process unless `fresh`: when hundreds subscribe at once, each is told the same list."""
-    from channels.db import database_sync_to_async
-
     from accounts.selectors import user_briefs
+    from backend import orm_turns
 
     cache = _briefs.setdefault(asyncio.get_running_loop(), {})
     now = time.monotonic()
     cached = cache.get(group_id)
     if not fresh and cached is not None and now - cached[0] < ANNOUNCE_DELAY:
         return cached[1]
-    briefs = await database_sync_to_async(user_briefs)(user_ids=await online_user_ids(group_id))
+    briefs = await orm_turns.run(user_briefs, user_ids=await online_user_ids(group_id))
     cache[group_id] = (now, briefs)
     return briefs
 

@@ -32,7 +32,27 @@ from .models import GroupEvent, Message, Reaction, ReadState, Thread
 
 def access_group_live(*, user: AnyUser, slug: str) -> tuple[Group, bool]:
     """A group the user may follow live, and whether they see it as a moderator (hidden messages
-    marked instead of withheld). Banned users are refused even for public groups."""
+    marked instead of withheld). Banned users are refused even for public groups. For a member or
+    librarian one query (a reconnect storm makes hundreds at once): the group with the user's
+    standing and whether a sanction is in force."""
+    if _reads_standing(user):
+        group_column, library_column = group_columns(Group._meta.db_table, group_id="id")
+        group = (
+            Group.objects.filter(slug=slug)
+            .annotate(
+                **standing_annotations(user, group_column=group_column, library_column=library_column),
+                standing_sanctioned=sanctioned_annotation(
+                    user, group_column=group_column, library_column=library_column
+                ),
+            )
+            .first()
+        )
+        standing = remember_standing(user, group.pk, group) if group is not None else None
+        if standing is None or not visible_by_standing(group, standing):
+            raise NotFound()
+        if standing.sanctioned:
+            moderation_checks.ensure_not_banned(user=user, group=group)
+        return group, role_from_standing(standing) is not None
     group = access_group(user=user, slug=slug)
     moderation_checks.ensure_not_banned(user=user, group=group)
     return group, is_moderator(user, group)

@@ -58,11 +58,12 @@ def standings_remembered() -> Iterator[None]:
         _standings.reset(token)
 
 
-def group_columns(table: str) -> tuple[str, str]:
-    """The quoted group-id and library-id columns of a query on `table` (a model that has a `group`
-    foreign key, with the group joined by select_related) — for standing_annotations."""
+def group_columns(table: str, *, group_id: str = "group_id") -> tuple[str, str]:
+    """The quoted group-id and library-id columns of a query on `table`: a model with a `group`
+    foreign key and the group joined by select_related, or (`group_id="id"`) Group itself — for
+    standing_annotations."""
     quote = connection.ops.quote_name
-    return f"{quote(table)}.{quote('group_id')}", f"{quote(Group._meta.db_table)}.{quote('library_id')}"
+    return f"{quote(table)}.{quote(group_id)}", f"{quote(Group._meta.db_table)}.{quote('library_id')}"
 
 
 def standing_annotations(user: User, *, group_column: str, library_column: str) -> dict:
@@ -143,16 +144,10 @@ def group_standing(user: User, group: Group) -> Standing:
     key = (user.pk, group.pk)
     if memo is not None and key in memo:
         return memo[key]
-    quote = connection.ops.quote_name
+    group_column, library_column = group_columns(Group._meta.db_table, group_id="id")
     found = (
         Group.objects.filter(pk=group.pk)
-        .annotate(
-            **standing_annotations(
-                user,
-                group_column=f"{quote(Group._meta.db_table)}.{quote('id')}",
-                library_column=f"{quote(Group._meta.db_table)}.{quote('library_id')}",
-            )
-        )
+        .annotate(**standing_annotations(user, group_column=group_column, library_column=library_column))
         .values_list("standing_role", "standing_librarian")
         .first()
     )

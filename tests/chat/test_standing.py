@@ -100,3 +100,30 @@ def test_a_new_thread_message_is_sent_in_a_fixed_number_of_queries(member, publi
     # access (with standing) · retry probe · sanctions · slow mode · word list and settings (then
     # cached) · BEGIN · seq · message · event · thread counters · read position · COMMIT
     assert len(queries) <= 13, [q["sql"][:80] for q in queries]
+
+
+def test_the_live_subscription_check_agrees_with_access_ban_and_role():
+    from backend.exceptions import DomainError
+    from chat.selectors import access_group_live
+    from groups.selectors import access_group
+    from moderation.checks import ensure_not_banned
+
+    world = build_world()
+    users = _actors(world)
+    outcomes = set()
+    for place in world.places.values():
+        for name, user in users.items():
+            try:
+                group = access_group(user=user, slug=place.group.slug)
+                ensure_not_banned(user=user, group=group)
+                expected = ("ok", is_moderator(user, group))
+            except DomainError as error:
+                expected = (error.code, None)
+            try:
+                group, moderator = access_group_live(user=user, slug=place.group.slug)
+                actual = ("ok", moderator)
+            except DomainError as error:
+                actual = (error.code, None)
+            assert actual == expected, (name, place.group.visibility)
+            outcomes.add(expected)
+    assert {("ok", True), ("ok", False), ("not_found", None), ("banned", None)} <= outcomes
