@@ -704,7 +704,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
                     continue
                 viewer = {"moderator": subscription.moderator, "viewer_id": self.user.pk}
                 if frames is not None:
-                    await self._send_text(frames[index].text(**viewer), sequenced=True)
+                    # Framed once for all the sockets, and straight onto the socket (backend/wire.py).
+                    if not self.wire.write(frames[index].framed(**viewer)):
+                        await self._send_text(frames[index].text(**viewer), sequenced=True)
                 else:
                     await self._send_frame(redact(event, **viewer))
                 metrics.delivered()
