@@ -4,9 +4,9 @@ Consumers may not touch the ORM on the event loop; Channels' `database_sync_to_a
 call to one thread per process, and each trip costs more than many of the calls themselves: the
 hand-over to the thread and back, a connection from the pool with its health check, and closing it
 after (measured in a reconnect storm: the pool's check alone was 8% of the worker's time). Here the
-calls that arrive while the thread is busy wait together and go in the next turn — one trip, one
-connection — and each caller is answered as soon as its own call is done. Nothing waits on purpose:
-a call made when the thread is idle starts at once.
+thread, once there, takes every call waiting — including those made while it works — before it
+returns: one trip and one connection for all of them, and each caller is answered as soon as its own
+call is done. Nothing waits on purpose: a call made when the thread is idle starts at once.
 
 Calls run in the order made, as on the one thread before. A call whose caller is gone (its socket
 closed, its task cancelled) before the call starts is skipped. After a call fails with a database
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,7 +36,8 @@ class _Call:
 
 @dataclass
 class _Turns:
-    waiting: list[_Call] = field(default_factory=list)
+    # Appended to on the event loop, taken from by the ORM thread (deque: safe across threads).
+    waiting: deque[_Call] = field(default_factory=deque)
     runner: asyncio.Task[None] | None = None
 
 
@@ -59,12 +61,13 @@ async def run(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
 async def _take_turns(turns: _Turns) -> None:
     loop = asyncio.get_running_loop()
     try:
+        # Checked again here, on the loop: a call made just as the thread found nothing left.
         while turns.waiting:
-            calls, turns.waiting = turns.waiting, []
             try:
-                await database_sync_to_async(_turn)(loop, calls)
-            except BaseException as error:  # the trip itself failed: no call of it was answered
-                for call in calls:
+                await database_sync_to_async(_turn)(loop, turns.waiting)
+            except BaseException as error:  # the trip itself failed: answer who still waits
+                while turns.waiting:
+                    call = turns.waiting.popleft()
                     if not call.future.done():
                         call.future.set_exception(error)
                 if not isinstance(error, Exception):
@@ -73,8 +76,12 @@ async def _take_turns(turns: _Turns) -> None:
         turns.runner = None
 
 
-def _turn(loop: asyncio.AbstractEventLoop, calls: list[_Call]) -> None:
-    for call in calls:
+def _turn(loop: asyncio.AbstractEventLoop, waiting: deque[_Call]) -> None:
+    while True:
+        try:
+            call = waiting.popleft()
+        except IndexError:
+            return
         if call.future.done():  # cancelled: its caller is gone
             continue
         try:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import redis
 from allauth.account.models import EmailAddress
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -44,6 +44,14 @@ def pytest_configure(config: pytest.Config) -> None:
             "(postgres://…) and REDIS_URL (redis://…/9 — a database the suite may flush).",
             returncode=2,
         )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_orm_thread_connection(django_db_setup) -> Iterator[None]:
+    """Consumers run their database calls on Channels' one ORM thread (backend/orm_turns.py); the
+    connection it last used must be closed before the test database is dropped."""
+    yield
+    SyncToAsync.single_thread_executor.submit(connections.close_all).result()
 
 
 @pytest.fixture(autouse=True)
