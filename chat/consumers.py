@@ -44,7 +44,6 @@ from moderation.selectors import moderated_library
 from moderation.serializers import LibraryRefInput
 
 from . import ping_checks, presence, serializers, services
-from .events import redact
 from .selectors import (
     CatchUp,
     access_group_live,
@@ -164,6 +163,10 @@ def _read(*, user, thread: int, seq: int) -> None:
 
 def _guest_ping_state(*, user, group_ids: list[int]) -> tuple[dict[int, int], set[int]]:
     return guest_group_seqs(user=user, group_ids=group_ids), set()
+
+
+def _frames(catch_up: CatchUp) -> list[Frames]:
+    return [Frames(event) for event in catch_up.events]
 
 
 def _run_translated(language: str, fn: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
@@ -595,7 +598,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
                     )
                     if self.subscriptions.get(group_id) is not subscription:
                         return
-                    await self._deliver_catch_up(group_id, catch_up)
+                    await self._deliver_catch_up(group_id, catch_up, _frames(catch_up))
                 waiting, subscription.pending = subscription.pending, []
                 read_log = False
                 for event, frames, committed_at in waiting:
@@ -679,11 +682,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     # --- helpers ---------------------------------------------------------------------------------
 
-    async def _deliver_catch_up(
-        self, group_id: int, catch_up: CatchUp, frames: list[Frames] | None = None
-    ) -> None:
-        """Send the events the subscription has not had, in order (`frames`: the events' shared
-        serialisations, from _shared_catch_up)."""
+    async def _deliver_catch_up(self, group_id: int, catch_up: CatchUp, frames: list[Frames]) -> None:
+        """Send the events the subscription has not had, in order (`frames`: the events'
+        serialisations, shared by the sockets of a shared read — see _shared_catch_up)."""
         subscription = self.subscriptions[group_id]
         if catch_up.resync_required:
             subscription.last_seq = catch_up.last_seq
@@ -703,12 +704,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 if subscription.withholds(event):
                     continue
                 viewer = {"moderator": subscription.moderator, "viewer_id": self.user.pk}
-                if frames is not None:
-                    # Framed once for all the sockets, and straight onto the socket (backend/wire.py).
-                    if not self.wire.write(frames[index].framed(**viewer)):
-                        await self._send_text(frames[index].text(**viewer), sequenced=True)
-                else:
-                    await self._send_frame(redact(event, **viewer))
+                # Framed once per kind of viewer, and straight onto the socket (backend/wire.py).
+                if not self.wire.write(frames[index].framed(**viewer)):
+                    await self._send_text(frames[index].text(**viewer), sequenced=True)
                 metrics.delivered()
         subscription.last_seq = max(subscription.last_seq, catch_up.last_seq)
 
@@ -782,7 +780,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
         try:
             catch_up = await self._call_db(read)
-            flight.future.set_result((catch_up, [Frames(event) for event in catch_up.events]))
+            flight.future.set_result((catch_up, _frames(catch_up)))
         except asyncio.CancelledError:
             flight.future.cancel()
             raise

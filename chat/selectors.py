@@ -15,6 +15,7 @@ from groups.models import Group, Membership, MembershipState
 from groups.selectors import (
     NO_STANDING,
     AnyUser,
+    Standing,
     access_group,
     group_columns,
     remember_standing,
@@ -36,20 +37,7 @@ def access_group_live(*, user: AnyUser, slug: str) -> tuple[Group, bool]:
     librarian one query (a reconnect storm makes hundreds at once): the group with the user's
     standing and whether a sanction is in force."""
     if _reads_standing(user):
-        group_column, library_column = group_columns(Group._meta.db_table, group_id="id")
-        group = (
-            Group.objects.filter(slug=slug)
-            .annotate(
-                **standing_annotations(user, group_column=group_column, library_column=library_column),
-                standing_sanctioned=sanctioned_annotation(
-                    user, group_column=group_column, library_column=library_column
-                ),
-            )
-            .first()
-        )
-        standing = remember_standing(user, group.pk, group) if group is not None else None
-        if standing is None or not visible_by_standing(group, standing):
-            raise NotFound()
+        group, standing = _with_standing(Group.objects.filter(slug=slug), user, group_id="id")
         if standing.sanctioned:
             moderation_checks.ensure_not_banned(user=user, group=group)
         return group, role_from_standing(standing) is not None
@@ -103,21 +91,32 @@ def _reads_standing(user: AnyUser) -> bool:
     return user.is_authenticated and not user.is_staff and not getattr(user, "is_guest", False)
 
 
+def _with_standing(qs: QuerySet, user: AnyUser, *, group_id: str = "group_id") -> tuple[Any, Standing]:
+    """The row of `qs` with the user's standing in its group and whether a sanction is in force,
+    read in the same query; NotFound unless the standing makes the group visible (as
+    visible_groups_q would). The standing is remembered for the checks that follow. `qs`: a Group
+    query (`group_id="id"`), or one of a model with its `group` selected."""
+    group_column, library_column = group_columns(qs.model._meta.db_table, group_id=group_id)
+    row = qs.annotate(
+        **standing_annotations(user, group_column=group_column, library_column=library_column),
+        standing_sanctioned=sanctioned_annotation(
+            user, group_column=group_column, library_column=library_column
+        ),
+    ).first()
+    if row is None:
+        raise NotFound()
+    group = row if isinstance(row, Group) else row.group
+    standing = remember_standing(user, group.pk, row)
+    if not visible_by_standing(group, standing):
+        raise NotFound()
+    return row, standing
+
+
 def _access(qs: QuerySet, user: AnyUser, scope: Q | None):
-    """The row of `qs` (one object with its `group` selected) the user may see, or NotFound. A member
-    or librarian's standing in the group is read in the same query, decides visibility (as
-    visible_groups_q does) and is remembered for the checks that follow (remember_standing)."""
+    """The row of `qs` (one object with its `group` selected) the user may see, or NotFound. For a
+    member or librarian one query that also reads their standing (_with_standing)."""
     if scope is None and _reads_standing(user):
-        group_column, library_column = group_columns(qs.model._meta.db_table)
-        row = qs.annotate(
-            **standing_annotations(user, group_column=group_column, library_column=library_column),
-            standing_sanctioned=sanctioned_annotation(
-                user, group_column=group_column, library_column=library_column
-            ),
-        ).first()
-        if row is None or not visible_by_standing(row.group, remember_standing(user, row.group_id, row)):
-            raise NotFound()
-        return row
+        return _with_standing(qs, user)[0]
     scope = scope if scope is not None else Q(group__in=Group.objects.filter(visible_groups_q(user)))
     row = qs.filter(scope).first()
     if row is None:
