@@ -184,7 +184,7 @@ if REDIS_URL:
     }
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "backend.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("KENNISCLOUD_CACHE_PREFIX", "kc"),
             "OPTIONS": {"retry": Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,))},

@@ -92,7 +92,7 @@ def test_daphne_has_the_fixes_of_4_2_2():
 def test_readiness_fails_and_says_why_when_redis_is_unreachable(client, settings):
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "backend.cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",
         }
     }
