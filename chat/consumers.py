@@ -49,6 +49,7 @@ from .selectors import (
     access_group_live,
     access_message,
     access_thread,
+    access_thread_to_send,
     group_events_after,
 )
 
@@ -130,7 +131,7 @@ def _send(
 ) -> services.SendResult:
     return services.message_send(
         author=user,
-        thread=access_thread(user=user, thread_id=thread),
+        thread=access_thread_to_send(user=user, thread_id=thread, client_id=client_id),
         body=body,
         client_id=client_id,
         resources=resources,

@@ -101,6 +101,11 @@ def remember_standing(user: AnyUser, group_id: int, row: object) -> Standing:
         row.standing_librarian,  # type: ignore[attr-defined]
         getattr(row, "standing_sanctioned", None),
     )
+    return keep_standing(user, group_id, standing)
+
+
+def keep_standing(user: AnyUser, group_id: int, standing: Standing) -> Standing:
+    """Keep a standing read with standing_annotations' SQL when a block remembers them."""
     memo = _standings.get()
     if memo is not None:
         memo[(user.pk, group_id)] = standing

@@ -126,8 +126,22 @@ def group_sanctions(*, group: Group) -> QuerySet[Sanction]:
     )
 
 
+def slow_mode_sql(*, group_column: str, thread_column: str) -> str:
+    """slow_mode_seconds as a scalar subquery on the outer query's quoted group and thread id
+    columns (chat.selectors.access_thread_to_send reads it along with the access check)."""
+    table = connection.ops.quote_name(SlowMode._meta.db_table)
+    return (
+        f"COALESCE((SELECT MAX(sm.seconds) FROM {table} sm WHERE sm.group_id = {group_column}"
+        f" AND (sm.thread_id IS NULL OR sm.thread_id = {thread_column})), 0)"
+    )
+
+
 def slow_mode_seconds(*, group: Group, thread: Thread | None) -> int:
-    """The strictest slow mode that applies: the thread's or the group's."""
+    """The strictest slow mode that applies: the thread's or the group's. No query when the thread
+    came with a send probe (chat.selectors.access_thread_to_send), which read it."""
+    probe = getattr(thread, "send_probe", None)
+    if probe is not None:
+        return probe.slow_mode
     scope = Q(thread__isnull=True)
     if thread is not None:
         scope |= Q(thread=thread)

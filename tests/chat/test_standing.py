@@ -3,11 +3,14 @@ standing read along with an access check, and the pings' shared re-check (chat.s
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from chat.selectors import access_thread, live_states
+from backend.exceptions import NotFound
+from chat.selectors import access_thread, access_thread_to_send, live_states
 from groups.models import Group, MembershipState, Role
 from groups.selectors import can_post, standings_remembered, visible_groups_q
 from moderation.selectors import active_sanctions, is_moderator
@@ -49,7 +52,12 @@ def test_the_pings_shared_recheck_agrees_with_visibility_and_roles():
         assert moderated == {g.pk for g in visible if is_moderator(user, g)}, user.display_name
 
 
-def test_the_send_path_reads_membership_and_role_with_the_access_check():
+def _for_send(*, user, thread_id):
+    return access_thread_to_send(user=user, thread_id=thread_id, client_id=uuid.uuid4())
+
+
+@pytest.mark.parametrize("access", [access_thread, _for_send], ids=["access_thread", "to_send"])
+def test_the_send_path_reads_membership_and_role_with_the_access_check(access):
     world = build_world()
     users = _actors(world)
     checked = set()
@@ -65,8 +73,8 @@ def test_the_send_path_reads_membership_and_role_with_the_access_check():
                 expected_visible = False
             with standings_remembered():
                 try:
-                    thread = access_thread(user=user, thread_id=place.thread.pk)
-                except Exception:
+                    thread = access(user=user, thread_id=place.thread.pk)
+                except NotFound:
                     assert not expected_visible, name
                     continue
                 assert expected_visible, name
@@ -83,29 +91,34 @@ def test_the_send_path_reads_membership_and_role_with_the_access_check():
     assert {"muted", "banned", "member", "librarian", "pending"} <= checked
 
 
-def test_a_message_is_sent_in_a_fixed_number_of_queries(member, public_group, librarian):
-    import uuid
-
+@pytest.mark.parametrize("path", ["websocket", "rest"])
+def test_a_message_is_sent_in_a_fixed_number_of_queries(member, public_group, librarian, path):
     from chat import services
 
     thread = make_thread(public_group, librarian)
 
     def send() -> list[str]:
+        client_id = uuid.uuid4()
         with CaptureQueriesContext(connection) as queries, standings_remembered():
+            if path == "websocket":
+                target = access_thread_to_send(user=member, thread_id=thread.pk, client_id=client_id)
+            else:
+                target = access_thread(user=member, thread_id=thread.pk)
             services.message_send(
-                author=member,
-                thread=access_thread(user=member, thread_id=thread.pk),
-                body="Wie komt er donderdag?",
-                client_id=uuid.uuid4(),
+                author=member, thread=target, body="Wie komt er donderdag?", client_id=client_id
             )
         return [q["sql"][:80] for q in queries]
 
     first = send()  # also reads the library's word list and settings, then cached
-    assert len(first) == 12, first
-    # access (with standing and sanctions) · retry probe · slow mode · BEGIN · seq · message ·
-    # event · thread counters · read position · COMMIT
     again = send()
-    assert len(again) == 10, again
+    if path == "websocket":
+        # access with standing, sanctions, retry probe and slow mode · the store (seq, message,
+        # event, thread counters, read position: one statement, no BEGIN/COMMIT around it)
+        assert len(again) == 2, again
+    else:
+        # access (with standing and sanctions) · retry probe · slow mode · the store
+        assert len(again) == 4, again
+    assert len(first) == len(again) + 2, first
 
 
 def test_the_live_subscription_check_agrees_with_access_ban_and_role():
@@ -133,3 +146,28 @@ def test_the_live_subscription_check_agrees_with_access_ban_and_role():
             assert actual == expected, (name, place.group.visibility)
             outcomes.add(expected)
     assert {("ok", True), ("ok", False), ("not_found", None), ("banned", None)} <= outcomes
+
+
+def test_the_send_probe_agrees_with_the_queries_it_replaces(member, public_group, librarian):
+    from chat import services
+    from moderation import services as moderation_services
+    from moderation.selectors import slow_mode_seconds
+
+    thread = make_thread(public_group, librarian)
+    other = make_thread(public_group, librarian)
+    sent = services.message_send(author=member, thread=thread, body="Eerder", client_id=uuid.uuid4())
+
+    def probe(thread_id: int, client_id: uuid.UUID):
+        return access_thread_to_send(user=member, thread_id=thread_id, client_id=client_id).send_probe
+
+    assert probe(thread.pk, sent.message.client_id).stored_id == sent.message.pk
+    assert probe(other.pk, sent.message.client_id).stored_id == sent.message.pk  # refused later
+    assert probe(thread.pk, uuid.uuid4()).stored_id is None
+    cases = [(None, 0, 0)]
+    for scope, seconds in ((thread, 30), (None, 10), (other, 60), (None, 90)):
+        moderation_services.slow_mode_set(actor=librarian, group=public_group, thread=scope, seconds=seconds)
+        for target in (thread, other):
+            expected = slow_mode_seconds(group=public_group, thread=target)  # the ORM query
+            cases.append((scope, expected, probe(target.pk, uuid.uuid4()).slow_mode))
+    assert all(expected == found for _, expected, found in cases), cases
+    assert {found for *_, found in cases} == {0, 10, 30, 60, 90}
