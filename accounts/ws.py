@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
+from channels.auth import AuthMiddlewareStack
 from channels.security.websocket import OriginValidator, WebsocketDenier
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
@@ -84,3 +85,18 @@ class BearerTokenAuthMiddleware:
             if deactivated is not None:
                 scope = dict(scope, user=deactivated)
         return await self.inner(scope, receive, send)
+
+
+class HandshakeAuth:
+    """Who is connecting: the owner of a bearer token (apps, API clients) or the user of the login
+    session (browsers). A handshake with a token skips Channels' cookie, session and auth
+    middlewares: they resolve a session the socket never uses, in a thread of their own — for each
+    of the hundreds of sockets that reconnect at once after a network drop."""
+
+    def __init__(self, inner) -> None:
+        self.with_token = BearerTokenAuthMiddleware(inner)
+        self.with_session = AuthMiddlewareStack(BearerTokenAuthMiddleware(inner))
+
+    async def __call__(self, scope, receive, send):
+        app = self.with_token if _bearer(scope) is not None else self.with_session
+        return await app(scope, receive, send)

@@ -14,11 +14,10 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import path  # noqa: E402
 
-from accounts.ws import BearerTokenAuthMiddleware, OriginCheck  # noqa: E402
+from accounts.ws import HandshakeAuth, OriginCheck  # noqa: E402
 from backend.inprocess_worker import StartWorker  # noqa: E402
 from backend.shutdown import install as install_graceful_shutdown  # noqa: E402
 from chat.consumers import LiveConsumer  # noqa: E402
@@ -27,11 +26,7 @@ application = StartWorker(
     ProtocolTypeRouter(
         {
             "http": django_asgi_app,
-            "websocket": OriginCheck(
-                AuthMiddlewareStack(
-                    BearerTokenAuthMiddleware(URLRouter([path("ws/", LiveConsumer.as_asgi())]))
-                )
-            ),
+            "websocket": OriginCheck(HandshakeAuth(URLRouter([path("ws/", LiveConsumer.as_asgi())]))),
         }
     )
 )
