@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import translation
@@ -191,6 +192,15 @@ class LiveConsumer(AsyncWebsocketConsumer):
         finally:
             shutdown.untrack(self)
             metrics.OPEN_SOCKETS.dec()
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels' dispatch (4.2+) first sends every message — each frame, each ping — to the ORM
+        thread to close stale database connections, so a ping waited behind other sockets' sends.
+        Our database calls check their connection in their own trip (backend/orm_turns.py)."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def connect(self) -> None:
         user = self.scope.get("user")
