@@ -845,3 +845,29 @@ async def test_deactivating_an_account_closes_its_open_sockets(connect, db_call,
     assert await ws.closed_with() == 4009
     accepted, again = await connect(member)
     assert await again.closed_with() == 4003  # and it cannot come back
+
+
+async def test_a_frame_without_database_work_is_answered_while_the_orm_thread_is_busy(connect, member):
+    """Frames are dispatched on the event loop: none waits for the ORM thread unless its own work
+    needs the database (Channels' dispatch would first take a trip there for every message)."""
+    import asyncio
+    import threading
+
+    from backend import orm_turns
+
+    accepted, ws = await connect(member, token=True)
+    assert accepted
+    release = threading.Event()
+    held = asyncio.ensure_future(orm_turns.run(release.wait, 30))
+    try:
+        await asyncio.sleep(0.05)  # the ORM thread is now inside release.wait
+        await ws.send("unsubscribe", group="niet-geabonneerd")
+        assert await ws.expect("unsubscribed") == {
+            "type": "unsubscribed",
+            "group": "niet-geabonneerd",
+            "reason": "requested",
+        }
+        assert not held.done()
+    finally:
+        release.set()
+        await held
