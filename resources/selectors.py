@@ -15,6 +15,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from stdnum import isbn as stdnum_isbn
 
+from backend import rows
 from backend.exceptions import NotFound, PermissionDenied
 from chat.models import Message, Thread
 from groups.models import Group, Library
@@ -58,6 +59,47 @@ def message_resources_prefetch(prefix: str = "", *, to_attr: str | None = None) 
         .order_by("position", "pk"),
         to_attr=to_attr,
     )
+
+
+def message_has_resources_sql(message_column: str) -> str:
+    """SQL for whether the message in `message_column` (an outer query's quoted column) has
+    resources — so a page of messages asks message_resource_lists only when some have any."""
+    links = connection.ops.quote_name(MessageResource._meta.db_table)
+    return f"EXISTS (SELECT 1 FROM {links} l WHERE l.message_id = {message_column})"
+
+
+def message_resource_lists(message_ids: list[int]) -> dict[int, list[MessageResource]]:
+    """Each message's resource links in order, with their resources ready for
+    `payloads.resource_brief` (as message_resources_prefetch and resources_qs give them) — in one
+    plain statement: the ORM's prefetch was two queries and ~1 ms of CPU to build them."""
+    quote = connection.ops.quote_name
+    links, resources, libraries, images = (
+        quote(m._meta.db_table) for m in (MessageResource, Resource, Library, ResourceImage)
+    )
+    sql = (
+        f"SELECT {rows.columns(MessageResource)}, {rows.columns(Resource)}, {rows.columns(Library)},"
+        f" EXISTS (SELECT 1 FROM {images} i WHERE i.resource_id = {resources}.id)"
+        f" FROM {links} INNER JOIN {resources} ON {resources}.id = {links}.{quote('resource_id')}"
+        f" LEFT OUTER JOIN {libraries} ON {libraries}.id = {resources}.{quote('library_id')}"
+        f" WHERE {links}.{quote('message_id')} IN ({', '.join(['%s'] * len(message_ids))})"
+        f" ORDER BY {links}.{quote('position')}, {links}.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(message_ids))
+        found = cursor.fetchall()
+    link_width, resource_width = rows.width(MessageResource), rows.width(Resource)
+    library_at = link_width + resource_width
+    link_of, resource_of, library_of = (rows.builder(m) for m in (MessageResource, Resource, Library))
+    lists: dict[int, list[MessageResource]] = {}
+    for row in found:
+        link = link_of(row[:link_width])
+        resource = resource_of(row[link_width:library_at])
+        library_row = row[library_at:-1]
+        resource.library = None if library_row[0] is None else library_of(library_row)
+        resource.has_image = bool(row[-1])  # type: ignore[attr-defined]
+        link.resource = resource
+        lists.setdefault(link.message_id, []).append(link)
+    return lists
 
 
 def _visible_groups(user: AnyUser) -> QuerySet[Group]:
