@@ -296,6 +296,9 @@ def messages_after(*, thread: Thread, after_seq: int, limit: int) -> list[Messag
     return message_page(thread=thread, newest_first=False, offset=0, limit=limit, above=after_seq)
 
 
+AUTHOR_FIELDS = ("id", "display_name")  # all of an author a payload shows (chat.events.user_brief)
+
+
 @functools.cache
 def _page_sql(vendor: str, operators: tuple[str, ...], newest_first: bool) -> str:
     """_message_rows' statement for seq bounds with these `operators` (its parameters: the thread,
@@ -306,7 +309,7 @@ def _page_sql(vendor: str, operators: tuple[str, ...], newest_first: bool) -> st
     messages, users, reactions = (quote(m._meta.db_table) for m in (Message, User, Reaction))
     where = "".join(f" AND {messages}.{quote('seq')} {operator} %s" for operator in operators)
     return (
-        f"SELECT {rows.columns(Message)}, {rows.columns(User)},"
+        f"SELECT {rows.columns(Message)}, {rows.some_columns(User, AUTHOR_FIELDS)},"
         f" EXISTS (SELECT 1 FROM {reactions} r WHERE r.message_id = {messages}.id),"
         f" {message_has_resources_sql(f'{messages}.id')}"
         f" FROM {messages} INNER JOIN {users} ON {users}.id = {messages}.{quote('author_id')}"
@@ -327,8 +330,8 @@ def _message_rows(
     with connection.cursor() as cursor:
         cursor.execute(sql, [thread.pk, *(value for _, value in bounds), limit, offset])
         found = cursor.fetchall()
-    split, author_width = rows.width(Message), rows.width(User)
-    message_of, author_of = rows.builder(Message), rows.builder(User)
+    split, author_width = rows.width(Message), len(AUTHOR_FIELDS)
+    message_of, author_of = rows.builder(Message), rows.builder(User, AUTHOR_FIELDS)
     authors: dict[int, User] = {}  # one instance per author on the page
     page, with_reactions, with_resources = [], [], []
     for row in found:
