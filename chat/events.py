@@ -66,6 +66,8 @@ def user_brief(user) -> UserBrief:
 
 
 def reactions_summary(reactions: list[Reaction]) -> list[ReactionSummary]:
+    if not reactions:
+        return []  # most messages: nothing to sort or group
     by_emoji: dict[str, list[int]] = defaultdict(list)
     for reaction in sorted(reactions, key=lambda r: (r.created_at, r.pk)):
         by_emoji[reaction.emoji].append(reaction.user_id)
@@ -78,11 +80,13 @@ def _reactions(message: Message) -> list[Reaction]:
 
 
 def _resources(message: Message) -> list[dict[str, Any]]:
-    from resources.payloads import resource_brief  # resources depends on chat, not the reverse
-
     links = getattr(message, "resource_link_list", None)  # chat.selectors._messages
     if links is None:
         links = message.resource_links.all()
+    if not links:
+        return []  # most messages; the import below costs a microsecond per call
+    from resources.payloads import resource_brief  # resources depends on chat, not the reverse
+
     return [resource_brief(link.resource) for link in links]
 
 
