@@ -332,6 +332,7 @@ def _message_rows(
         found = cursor.fetchall()
     split, author_width = rows.width(Message), len(AUTHOR_FIELDS)
     message_of, author_of = rows.builder(Message), rows.builder(User, AUTHOR_FIELDS)
+    set_author = Message._meta.get_field("author").set_cached_value  # as select_related sets it
     authors: dict[int, User] = {}  # one instance per author on the page
     page, with_reactions, with_resources = [], [], []
     for row in found:
@@ -339,7 +340,7 @@ def _message_rows(
         author = authors.get(message.author_id)
         if author is None:
             author = authors[message.author_id] = author_of(row[split : split + author_width])
-        message.author = author
+        set_author(message, author)
         message.reaction_list = []  # type: ignore[attr-defined]  # chat.events.message_payload
         message.resource_link_list = []  # type: ignore[attr-defined]
         has_reactions, has_resources = row[split + author_width :]
