@@ -10,7 +10,18 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    Model,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce, Greatest
 
 from accounts.models import User
@@ -48,7 +59,20 @@ def access_group_live(*, user: AnyUser, slug: str) -> tuple[Group, bool]:
     librarian one query (a reconnect storm makes hundreds at once): the group with the user's
     standing and whether a sanction is in force."""
     if _reads_standing(user):
-        group, standing = _with_standing(Group.objects.filter(slug=slug), user, group_id="id")
+        groups = connection.ops.quote_name(Group._meta.db_table)
+        read = _read_with_standing(
+            user,
+            (Group,),
+            f"FROM {groups} WHERE {groups}.slug = %s",
+            [slug],
+            group_column=f"{groups}.id",
+            library_column=f"{groups}.library_id",
+        )
+        if read is None:
+            raise NotFound()
+        (group,), standing, _ = read
+        if not visible_by_standing(group, standing):
+            raise NotFound()
         if standing.sanctioned:
             moderation_checks.ensure_not_banned(user=user, group=group)
         return group, role_from_standing(standing) is not None
@@ -150,42 +174,83 @@ class SendProbe:
     slow_mode: int  # seconds of the strictest slow mode in the thread or its group (0: none)
 
 
+def _read_with_standing(
+    user: User,
+    models: tuple[type[Model], ...],
+    from_sql: str,
+    params: list[Any],
+    *,
+    group_column: str,
+    library_column: str,
+    extra: tuple[tuple[str, list[Any]], ...] = (),
+) -> tuple[list[Model], Standing, tuple] | None:
+    """One plain statement: a row of `models` (each one's columns in turn, `from_sql` joining and
+    filtering their tables), the signed-in user's standing in its group and whether a sanction is
+    in force (what _with_standing reads, from the same SQL), and the `extra` scalar columns. None
+    when there is no row. The standing is remembered for the checks that follow; visibility is the
+    caller's to decide. Plain SQL: built by the ORM, such a query costs ~1.5 ms of CPU, on every
+    send and every subscribe (backend/rows.py)."""
+    standing = standing_annotations(user, group_column=group_column, library_column=library_column)
+    sanctioned = sanctioned_annotation(user, group_column=group_column, library_column=library_column)
+    probes = [
+        (standing["standing_role"].sql, standing["standing_role"].params),
+        (standing["standing_librarian"].sql, standing["standing_librarian"].params),
+        (sanctioned.sql, sanctioned.params),
+        *extra,
+    ]
+    sql = (
+        "SELECT "
+        + ", ".join(rows.columns(model) for model in models)
+        + "".join(f", ({probe})" for probe, _ in probes)
+        + f" {from_sql}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [p for _, probe_params in probes for p in probe_params] + params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    found, at = [], 0
+    for model in models:
+        found.append(rows.instance(model, row[at : at + rows.width(model)]))
+        at += rows.width(model)
+    role, librarian, is_sanctioned, *more = row[at:]
+    group = found[-1]
+    kept = keep_standing(user, group.pk, Standing(role, bool(librarian), bool(is_sanctioned)))
+    return found, kept, tuple(more)
+
+
 def access_thread_to_send(*, user: AnyUser, thread_id: int, client_id: uuid.UUID) -> Thread:
     """access_thread for a new message. For a member or librarian — nearly every send — one plain
-    statement reads the thread, its group, the user's standing and sanctions (as _with_standing),
+    statement (_read_with_standing) reads the thread, its group, the user's standing and sanctions,
     and the send's probe (`thread.send_probe`: a stored message with this client_id, the slow mode);
-    others get access_thread and the send asks separately. Plain SQL: built by the ORM this was
-    ~2 ms of CPU in every send (backend/rows.py)."""
+    others get access_thread and the send asks separately."""
     if not _reads_standing(user):
         return access_thread(user=user, thread_id=thread_id)
     quote = connection.ops.quote_name
     threads, groups = quote(Thread._meta.db_table), quote(Group._meta.db_table)
     group_column, library_column = f"{threads}.{quote('group_id')}", f"{groups}.{quote('library_id')}"
-    standing = standing_annotations(user, group_column=group_column, library_column=library_column)
-    sanctioned = sanctioned_annotation(user, group_column=group_column, library_column=library_column)
-    probes = [standing["standing_role"], standing["standing_librarian"], sanctioned]
     client_id_db = Message._meta.get_field("client_id").get_db_prep_value(client_id, connection)
-    sql = (
-        f"SELECT {rows.columns(Thread)}, {rows.columns(Group)}, "
-        + ", ".join(f"({probe.sql})" for probe in probes)
-        + f", (SELECT id FROM {quote(Message._meta.db_table)} WHERE author_id = %s AND client_id = %s)"
-        + f", {slow_mode_sql(group_column=group_column, thread_column=f'{threads}.id')}"
-        + f" FROM {threads} INNER JOIN {groups} ON {groups}.id = {group_column} WHERE {threads}.id = %s"
+    read = _read_with_standing(
+        user,
+        (Thread, Group),
+        f"FROM {threads} INNER JOIN {groups} ON {groups}.id = {group_column} WHERE {threads}.id = %s",
+        [thread_id],
+        group_column=group_column,
+        library_column=library_column,
+        extra=(
+            (
+                f"SELECT id FROM {quote(Message._meta.db_table)} WHERE author_id = %s AND client_id = %s",
+                [user.pk, client_id_db],
+            ),
+            (slow_mode_sql(group_column=group_column, thread_column=f"{threads}.id"), []),
+        ),
     )
-    params = [p for probe in probes for p in probe.params] + [user.pk, client_id_db, thread_id]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
+    if read is None:
         raise NotFound()
-    split = rows.width(Thread)
-    thread = rows.instance(Thread, row[:split])
-    group = rows.instance(Group, row[split : split + rows.width(Group)])
-    role, librarian, is_sanctioned, stored_id, slow_mode = row[split + rows.width(Group) :]
+    (thread, group), standing, (stored_id, slow_mode) = read
+    if not visible_by_standing(group, standing):
+        raise NotFound()
     thread.group = group
-    found = keep_standing(user, group.pk, Standing(role, bool(librarian), bool(is_sanctioned)))
-    if not visible_by_standing(group, found):
-        raise NotFound()
     thread.send_probe = SendProbe(client_id, stored_id, slow_mode or 0)  # type: ignore[attr-defined]
     return thread
 
