@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 import weakref
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import redis.asyncio as redis
@@ -58,6 +59,14 @@ class _MemoryStore:
         return list(users)
 
 
+@dataclass
+class _Batch:
+    """Touches waiting for the next trip to Redis, and whether one is under way."""
+
+    waiting: list[tuple[int, int, str, float, float, asyncio.Future[bool]]] = field(default_factory=list)
+    running: bool = False
+
+
 class _RedisStore:
     """Per group: a sorted set of its online users (score: when any of their connections was last
     seen) and, per user, one of their connections — so a socket's arrival, ping and departure
@@ -70,6 +79,9 @@ class _RedisStore:
         # One client per event loop: redis.asyncio connections are bound to the loop that made
         # them. Weak keys, so a closed loop's client goes with it and an id is never reused.
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, redis.Redis] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._touches: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Batch] = (
             weakref.WeakKeyDictionary()
         )
 
@@ -93,16 +105,47 @@ class _RedisStore:
         return f"{self._prefix}:presence-connections:{group_id}:{user_id}"
 
     async def touch(self, group_id: int, user_id: int, connection: str, now: float, since: float) -> bool:
-        users, connections = self._users_key(group_id), self._connections_key(group_id, user_id)
+        # Touches made while one is on its way to Redis go together in the next trip: in a reconnect
+        # storm or a meetup's start hundreds of sockets arrive at once, and each its own pipeline
+        # meant a Redis connection each (the pool grew to hundreds, each connect a handshake).
+        loop = asyncio.get_running_loop()
+        batch = self._touches.get(loop)
+        if batch is None:
+            batch = self._touches[loop] = _Batch()
+        future = loop.create_future()
+        batch.waiting.append((group_id, user_id, connection, now, since, future))
+        if not batch.running:
+            batch.running = True
+            loop.create_task(self._touch_all(batch))
+        return await future
+
+    async def _touch_all(self, batch: _Batch) -> None:
         keep = settings.KENNISCLOUD["PRESENCE_TTL"] * 4
-        async with self._client().pipeline(transaction=False) as pipe:
-            pipe.zscore(users, user_id)
-            pipe.zadd(users, {user_id: now})
-            pipe.zadd(connections, {connection: now})
-            pipe.expire(users, keep)
-            pipe.expire(connections, keep)
-            before, *_rest = await pipe.execute()
-        return before is None or before < since
+        try:
+            while batch.waiting:
+                touches, batch.waiting = batch.waiting, []
+                try:
+                    async with self._client().pipeline(transaction=False) as pipe:
+                        for group_id, user_id, connection, now, _since, _future in touches:
+                            users = self._users_key(group_id)
+                            connections = self._connections_key(group_id, user_id)
+                            pipe.zscore(users, user_id)
+                            pipe.zadd(users, {user_id: now})
+                            pipe.zadd(connections, {connection: now})
+                            pipe.expire(users, keep)
+                            pipe.expire(connections, keep)
+                        replies = await pipe.execute()
+                except Exception as error:
+                    for *_touch, future in touches:
+                        if not future.done():
+                            future.set_exception(error)
+                    continue
+                for index, (*_touch, since, future) in enumerate(touches):
+                    before = replies[index * 5]
+                    if not future.done():
+                        future.set_result(before is None or before < since)
+        finally:
+            batch.running = False
 
     async def drop(self, group_id: int, user_id: int, connection: str, since: float) -> bool:
         connections = self._connections_key(group_id, user_id)

@@ -1,0 +1,49 @@
+"""Presence on Redis: touches that arrive together share one trip and still answer each socket."""
+
+from __future__ import annotations
+
+import asyncio
+
+from chat import presence
+
+
+def test_touches_at_once_answer_each_socket_as_one_by_one_would(settings):
+    assert settings.REDIS_URL
+    store = presence._get_store()
+
+    async def storm() -> tuple[list[bool], list[bool], list[int], int]:
+        # 200 users arrive at once; user 0 with a second socket in the same burst.
+        first = await asyncio.gather(
+            *(presence.touch(7001, user, f"socket-{user}") for user in range(200)),
+            presence.touch(7001, 0, "socket-0b"),
+        )
+        again = await asyncio.gather(*(presence.touch(7001, user, f"socket-{user}") for user in range(200)))
+        online = await presence.online_user_ids(7001)
+        pool = store._client().connection_pool
+        connections = len(pool._available_connections) + len(pool._in_use_connections)
+        return first, again, online, connections
+
+    first, again, online, connections = asyncio.run(storm())
+    assert first == [True] * 200 + [False]  # the second socket's user was already online
+    assert again == [False] * 200
+    assert online == list(range(200))
+    assert connections <= 2  # not one per arriving socket
+
+
+def test_a_failed_trip_fails_every_touch_in_it_and_the_next_ones_work(settings):
+    store = presence._get_store()
+
+    async def broken_then_fine() -> tuple[list[object], bool]:
+        real = store._client
+        store._client = lambda: real().__class__.from_url("redis://127.0.0.1:1/0")  # nothing listens
+        try:
+            failed = await asyncio.gather(
+                *(presence.touch(7002, user, f"s-{user}") for user in range(3)), return_exceptions=True
+            )
+        finally:
+            del store._client
+        return failed, await presence.touch(7002, 1, "s-1")
+
+    failed, recovered = asyncio.run(broken_then_fine())
+    assert all(isinstance(error, Exception) for error in failed)
+    assert recovered is True
