@@ -25,7 +25,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers as drf_serializers
 
-from backend import channel_layer, metrics, orm_turns, realtime, shutdown
+from backend import channel_layer, metrics, orm_turns, realtime, shutdown, wire
 from backend.broadcast import Frames
 from backend.channel_layer import REDIS_DOWN
 from backend.exceptions import DomainError, NotFound, error_payload, validation_error_from
@@ -181,6 +181,7 @@ def _run_translated(language: str, fn: Callable[..., Any], kwargs: dict[str, Any
 
 class LiveConsumer(AsyncWebsocketConsumer):
     too_slow = False  # dropped for not reading (see _drop_too_slow)
+    _routes: dict[str, tuple[Callable[[dict], Any], type | None]] | None = None
 
     async def __call__(
         self, scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]
@@ -331,7 +332,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
         return frame
 
     def _route(self, frame_type: Any) -> tuple[Callable[[dict], Any], type | None]:
-        routes = self.routes()
+        routes = self._routes
+        if routes is None:
+            routes = self._routes = self.routes()  # bound methods: built once per socket
         if not isinstance(frame_type, str) or frame_type not in routes:
             self._count_bad_frame()
             raise _protocol_error("unknown_type", self._t(MSG_UNKNOWN_TYPE))
@@ -873,6 +876,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def _send_text(self, text: str, *, sequenced: bool = False) -> None:
         if self.too_slow:
+            return
+        if self.wire.write(wire.frame(text)):  # straight onto the socket, as live frames (backend/wire.py)
             return
         try:
             await self.wire.send({"type": "websocket.send", "text": text})
