@@ -112,23 +112,35 @@ def keep_standing(user: AnyUser, group_id: int, standing: Standing) -> Standing:
     return standing
 
 
+def _in(values: set[int]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
 def standings_of(pairs: set[tuple[int, int]], library_of: dict[int, int]) -> dict[tuple[int, int], Standing]:
-    """Standings of many (user id, group id) pairs at once — two queries. `library_of`: each
-    group's library id. Pairs without membership or librarianship are left out (no standing)."""
+    """Standings of many (user id, group id) pairs at once — two plain statements (the pings of a
+    whole process re-check together; see chat.ping_checks). `library_of`: each group's library id.
+    Pairs without membership or librarianship are left out (no standing). The same rule as
+    standing_annotations: an active membership's role, a librarianship of the group's library."""
     if not pairs:
         return {}
-    users = {u for u, _ in pairs}
-    roles = {
-        (u, g): role
-        for u, g, role in Membership.objects.filter(
-            user_id__in=users, group_id__in={g for _, g in pairs}, state=MembershipState.ACTIVE
-        ).values_list("user_id", "group_id", "role")
-    }
-    librarian = set(
-        Librarian.objects.filter(user_id__in=users, library_id__in=set(library_of.values())).values_list(
-            "user_id", "library_id"
+    users, groups, libraries = {u for u, _ in pairs}, {g for _, g in pairs}, set(library_of.values())
+    quote = connection.ops.quote_name
+    memberships, librarians = quote(Membership._meta.db_table), quote(Librarian._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT user_id, group_id, role FROM {memberships} WHERE user_id IN ({_in(users)})"
+            f" AND group_id IN ({_in(groups)}) AND state = %s",
+            [*users, *groups, MembershipState.ACTIVE.value],
         )
-    )
+        roles = {(u, g): role for u, g, role in cursor.fetchall()}
+        librarian: set[tuple[int, int]] = set()
+        if libraries:
+            cursor.execute(
+                f"SELECT user_id, library_id FROM {librarians} WHERE user_id IN ({_in(users)})"
+                f" AND library_id IN ({_in(libraries)})",
+                [*users, *libraries],
+            )
+            librarian = {(u, library) for u, library in cursor.fetchall()}
     found = {}
     for u, g in pairs:
         is_librarian = (u, library_of.get(g)) in librarian
