@@ -26,6 +26,11 @@ def columns(model: type[Model], table: str | None = None) -> str:
     return ", ".join(f"{prefix}.{quote(field.column)}" for field in model._meta.concrete_fields)
 
 
+def placeholders(count: int) -> str:
+    """`%s, %s, …` for an `IN (…)` of `count` values."""
+    return ", ".join(["%s"] * count)
+
+
 def width(model: type[Model]) -> int:
     return len(model._meta.concrete_fields)
 

@@ -93,7 +93,7 @@ def live_states(asks: list[tuple[AnyUser, list[int]]]) -> list[tuple[dict[int, i
         with connection.cursor() as cursor:  # plain SQL: every ping of the process waits for it
             cursor.execute(
                 f"SELECT {rows.some_columns(Group, only)} FROM {table}"
-                f" WHERE id IN ({', '.join(['%s'] * len(wanted))})",
+                f" WHERE id IN ({rows.placeholders(len(wanted))})",
                 list(wanted),
             )
             build = rows.builder(Group, only)
@@ -183,29 +183,34 @@ class SendProbe:
 
 
 def _read_with_standing(
-    user: User,
+    user: AnyUser,
     models: tuple[type[Model], ...],
     from_sql: str,
     params: list[Any],
     *,
     group_column: str,
     library_column: str,
+    sanctions: bool = True,
     extra: tuple[tuple[str, list[Any]], ...] = (),
 ) -> tuple[list[Model], Standing, tuple] | None:
     """One plain statement: a row of `models` (each one's columns in turn, `from_sql` joining and
-    filtering their tables), the signed-in user's standing in its group and whether a sanction is
-    in force (what _with_standing reads, from the same SQL), and the `extra` scalar columns. None
-    when there is no row. The standing is remembered for the checks that follow; visibility is the
-    caller's to decide. Plain SQL: built by the ORM, such a query costs ~1.5 ms of CPU, on every
-    send and every subscribe (backend/rows.py)."""
-    standing = standing_annotations(user, group_column=group_column, library_column=library_column)
-    sanctioned = sanctioned_annotation(user, group_column=group_column, library_column=library_column)
-    probes = [
-        (standing["standing_role"].sql, standing["standing_role"].params),
-        (standing["standing_librarian"].sql, standing["standing_librarian"].params),
-        (sanctioned.sql, sanctioned.params),
-        *extra,
-    ]
+    filtering their tables; the group last), the user's standing in its group and — `sanctions` —
+    whether a sanction is in force (what _with_standing reads, from the same SQL), and the `extra`
+    scalar columns. None when there is no row. The standing is read for a member or librarian only
+    (_reads_standing; NO_STANDING otherwise) and remembered for the checks that follow; visibility
+    is the caller's to decide. Plain SQL: built by the ORM, such a query costs ~1.5 ms of CPU, on
+    every send, subscribe and history page (backend/rows.py)."""
+    reads = _reads_standing(user)
+    probes: list[tuple[str, list[Any]]] = []
+    if reads:
+        standing = standing_annotations(user, group_column=group_column, library_column=library_column)
+        probes += [
+            (standing[name].sql, standing[name].params) for name in ("standing_role", "standing_librarian")
+        ]
+        if sanctions:
+            sanctioned = sanctioned_annotation(user, group_column=group_column, library_column=library_column)
+            probes.append((sanctioned.sql, sanctioned.params))
+    probes += extra
     sql = (
         "SELECT "
         + ", ".join(rows.columns(model) for model in models)
@@ -221,10 +226,24 @@ def _read_with_standing(
     for model in models:
         found.append(rows.instance(model, row[at : at + rows.width(model)]))
         at += rows.width(model)
-    role, librarian, is_sanctioned, *more = row[at:]
-    group = found[-1]
-    kept = keep_standing(user, group.pk, Standing(role, bool(librarian), bool(is_sanctioned)))
+    more = row[at:]
+    kept = NO_STANDING
+    if reads:
+        role, librarian, *more = more
+        is_sanctioned = bool(more.pop(0)) if sanctions else None
+        kept = keep_standing(user, found[-1].pk, Standing(role, bool(librarian), is_sanctioned))
     return found, kept, tuple(more)
+
+
+@functools.cache
+def _thread_and_group(vendor: str) -> tuple[str, str, str, str]:
+    """A thread joined to its group, by the thread's id: the FROM clause, and the quoted thread
+    id, group id and library id columns (for _read_with_standing) — the same for every call."""
+    quote = connection.ops.quote_name
+    threads, groups = quote(Thread._meta.db_table), quote(Group._meta.db_table)
+    group_column = f"{threads}.{quote('group_id')}"
+    from_sql = f"FROM {threads} INNER JOIN {groups} ON {groups}.id = {group_column} WHERE {threads}.id = %s"
+    return from_sql, f"{threads}.id", group_column, f"{groups}.{quote('library_id')}"
 
 
 def access_thread_to_send(*, user: AnyUser, thread_id: int, client_id: uuid.UUID) -> Thread:
@@ -234,23 +253,19 @@ def access_thread_to_send(*, user: AnyUser, thread_id: int, client_id: uuid.UUID
     others get access_thread and the send asks separately."""
     if not _reads_standing(user):
         return access_thread(user=user, thread_id=thread_id)
-    quote = connection.ops.quote_name
-    threads, groups = quote(Thread._meta.db_table), quote(Group._meta.db_table)
-    group_column, library_column = f"{threads}.{quote('group_id')}", f"{groups}.{quote('library_id')}"
+    from_sql, thread_column, group_column, library_column = _thread_and_group(connection.vendor)
+    messages = connection.ops.quote_name(Message._meta.db_table)
     client_id_db = Message._meta.get_field("client_id").get_db_prep_value(client_id, connection)
     read = _read_with_standing(
         user,
         (Thread, Group),
-        f"FROM {threads} INNER JOIN {groups} ON {groups}.id = {group_column} WHERE {threads}.id = %s",
+        from_sql,
         [thread_id],
         group_column=group_column,
         library_column=library_column,
         extra=(
-            (
-                f"SELECT id FROM {quote(Message._meta.db_table)} WHERE author_id = %s AND client_id = %s",
-                [user.pk, client_id_db],
-            ),
-            (slow_mode_sql(group_column=group_column, thread_column=f"{threads}.id"), []),
+            (f"SELECT id FROM {messages} WHERE author_id = %s AND client_id = %s", [user.pk, client_id_db]),
+            (slow_mode_sql(group_column=group_column, thread_column=thread_column), []),
         ),
     )
     if read is None:
@@ -290,20 +305,6 @@ class ThreadRead:
     moderator: bool
 
 
-@functools.cache
-def _thread_read_sql(vendor: str) -> tuple[str, str, tuple[str, str]]:
-    """access_thread_to_read's statement but the standing: its columns, its tables and condition,
-    and the columns standing_annotations refers to — the same for every request, built once."""
-    quote = connection.ops.quote_name
-    threads, groups = quote(Thread._meta.db_table), quote(Group._meta.db_table)
-    group_column = f"{threads}.{quote('group_id')}"
-    return (
-        f"{rows.columns(Thread)}, {rows.columns(Group)}",
-        f" FROM {threads} INNER JOIN {groups} ON {groups}.id = {group_column} WHERE {threads}.id = %s",
-        (group_column, f"{groups}.{quote('library_id')}"),
-    )
-
-
 def access_thread_to_read(*, user: AnyUser, thread_id: int) -> ThreadRead:
     """access_thread and is_moderator for reading a thread's messages. For everyone but a meetup
     guest one plain statement: the thread, its group and — for a member, librarian or other
@@ -313,27 +314,22 @@ def access_thread_to_read(*, user: AnyUser, thread_id: int) -> ThreadRead:
     if user.is_authenticated and getattr(user, "is_guest", False):
         thread = access_thread(user=user, thread_id=thread_id)  # scoped to its meetup's thread
         return ThreadRead(thread, is_moderator(user, thread.group))
-    columns, tables, (group_column, library_column) = _thread_read_sql(connection.vendor)
-    probes = []
-    if _reads_standing(user):
-        standing = standing_annotations(user, group_column=group_column, library_column=library_column)
-        probes = [standing["standing_role"], standing["standing_librarian"]]
-    sql = f"SELECT {columns}" + "".join(f", ({probe.sql})" for probe in probes) + tables
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [p for probe in probes for p in probe.params] + [thread_id])
-        row = cursor.fetchone()
-    if row is None:
+    from_sql, _thread_column, group_column, library_column = _thread_and_group(connection.vendor)
+    read = _read_with_standing(
+        user,
+        (Thread, Group),
+        from_sql,
+        [thread_id],
+        group_column=group_column,
+        library_column=library_column,
+        sanctions=False,  # reading is not refused for a mute or a ban of the group
+    )
+    if read is None:
         raise NotFound()
-    split = rows.width(Thread)
-    thread = rows.instance(Thread, row[:split])
-    group = rows.instance(Group, row[split : split + rows.width(Group)])
+    (thread, group), found, _ = read
     thread.group = group
     if user.is_authenticated and user.is_staff:
         return ThreadRead(thread, moderator=True)  # staff see every group (visible_groups_q)
-    found = NO_STANDING
-    if probes:
-        role, librarian = row[split + rows.width(Group) :]
-        found = keep_standing(user, group.pk, Standing(role, bool(librarian)))
     if not visible_by_standing(group, found):  # without an account: public groups only
         raise NotFound()
     return ThreadRead(thread, moderator=role_from_standing(found) is not None)
@@ -428,7 +424,7 @@ def _message_rows(
         reactions = quote(Reaction._meta.db_table)
         sql = (
             f"SELECT {rows.columns(Reaction)} FROM {reactions}"
-            f" WHERE {reactions}.{quote('message_id')} IN ({', '.join(['%s'] * len(by_message))})"
+            f" WHERE {reactions}.{quote('message_id')} IN ({rows.placeholders(len(by_message))})"
             f" ORDER BY {reactions}.{quote('created_at')}, {reactions}.id"
         )
         with connection.cursor() as cursor:

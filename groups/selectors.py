@@ -17,6 +17,7 @@ from django.db.models import BooleanField, CharField, Count, Exists, OuterRef, Q
 from django.db.models.expressions import RawSQL
 
 from accounts.models import User
+from backend import rows
 from backend.exceptions import NotFound, PermissionDenied
 
 from .errors import NotAMember
@@ -112,10 +113,6 @@ def keep_standing(user: AnyUser, group_id: int, standing: Standing) -> Standing:
     return standing
 
 
-def _in(values: set[int]) -> str:
-    return ", ".join(["%s"] * len(values))
-
-
 def standings_of(pairs: set[tuple[int, int]], library_of: dict[int, int]) -> dict[tuple[int, int], Standing]:
     """Standings of many (user id, group id) pairs at once — two plain statements (the pings of a
     whole process re-check together; see chat.ping_checks). `library_of`: each group's library id.
@@ -126,18 +123,19 @@ def standings_of(pairs: set[tuple[int, int]], library_of: dict[int, int]) -> dic
     users, groups, libraries = {u for u, _ in pairs}, {g for _, g in pairs}, set(library_of.values())
     quote = connection.ops.quote_name
     memberships, librarians = quote(Membership._meta.db_table), quote(Librarian._meta.db_table)
+    some_users = rows.placeholders(len(users))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT user_id, group_id, role FROM {memberships} WHERE user_id IN ({_in(users)})"
-            f" AND group_id IN ({_in(groups)}) AND state = %s",
+            f"SELECT user_id, group_id, role FROM {memberships} WHERE user_id IN ({some_users})"
+            f" AND group_id IN ({rows.placeholders(len(groups))}) AND state = %s",
             [*users, *groups, MembershipState.ACTIVE.value],
         )
         roles = {(u, g): role for u, g, role in cursor.fetchall()}
         librarian: set[tuple[int, int]] = set()
         if libraries:
             cursor.execute(
-                f"SELECT user_id, library_id FROM {librarians} WHERE user_id IN ({_in(users)})"
-                f" AND library_id IN ({_in(libraries)})",
+                f"SELECT user_id, library_id FROM {librarians} WHERE user_id IN ({some_users})"
+                f" AND library_id IN ({rows.placeholders(len(libraries))})",
                 [*users, *libraries],
             )
             librarian = {(u, library) for u, library in cursor.fetchall()}

@@ -81,7 +81,7 @@ def message_resource_lists(message_ids: list[int]) -> dict[int, list[MessageReso
         f" EXISTS (SELECT 1 FROM {images} i WHERE i.resource_id = {resources}.id)"
         f" FROM {links} INNER JOIN {resources} ON {resources}.id = {links}.{quote('resource_id')}"
         f" LEFT OUTER JOIN {libraries} ON {libraries}.id = {resources}.{quote('library_id')}"
-        f" WHERE {links}.{quote('message_id')} IN ({', '.join(['%s'] * len(message_ids))})"
+        f" WHERE {links}.{quote('message_id')} IN ({rows.placeholders(len(message_ids))})"
         f" ORDER BY {links}.{quote('position')}, {links}.id"
     )
     with connection.cursor() as cursor:
