@@ -144,9 +144,11 @@ def _store_new(message: Message, thread: Thread) -> None:
     SQLite an open transaction.
 
     On PostgreSQL one statement (data-modifying CTEs, each fed by the one before, so the group row
-    is locked first as group_allocate_seq does); SQLite runs the same steps one by one."""
+    is locked first as group_allocate_seq does); SQLite runs the same steps one by one. Either way
+    a concurrent send with the same client_id has committed once the group row is ours: the insert
+    then meets it in uniq_message_client_id (IntegrityError, which message_send turns into a retry)."""
     connection = transaction.get_connection()
-    if connection.vendor != "postgresql":
+    if not _stored_in_one_statement():
         message.seq = group_allocate_seq(group_id=message.group_id)
         message.save(force_insert=True)
         GroupEvent.objects.create(
