@@ -8,11 +8,20 @@ Redis gets the retriable `unavailable` error), and once Redis answers again the 
 as before. Whatever was published during the outage is lost from the layer, never from the event
 log: the socket's next ping re-joins its channel groups (an empty restarted Redis has forgotten
 them) and catches up by seq. See docs/protocol.md, "Delivery notes for operators".
+
+The process-local channels (one per socket) are also received differently. channels-redis has every
+waiting `receive()` run two tasks — one for its channel's queue, one for the lock that lets one of
+them at a time read Redis for the whole process — with a queue, futures and an `asyncio.wait` each:
+~6 KB of every idle socket, for a message that rarely comes. Here one reader task per process reads
+Redis while anyone waits and hands each message to its channel's one waiting future; a message that
+arrives while its consumer is busy waits in a small per-channel backlog (bounded by the layer's
+`capacity`, the oldest dropped first, as channels-redis does).
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import random
 import time
@@ -42,10 +51,34 @@ def outage() -> None:
     _outages += 1
 
 
+def _retry_delay(attempt: int) -> float:
+    # Jittered, so the sockets of a process do not all hit a returning Redis at once.
+    return random.uniform(0.5, 1.0) * min(RETRY_CAP, 0.1 * 2**attempt)
+
+
+class _Inbox:
+    """A process-local channel with a consumer waiting on it or messages waiting for its consumer."""
+
+    __slots__ = ("backlog", "waiter")
+
+    def __init__(self) -> None:
+        self.waiter: asyncio.Future[dict[str, Any]] | None = None
+        self.backlog: collections.deque[dict[str, Any]] | None = None
+
+
 class RedisChannelLayer(_RedisChannelLayer):
     _last_warning = 0.0
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._inboxes: dict[str, _Inbox] = {}
+        self._waiting = 0  # inboxes with a waiter: the reader runs while there are any
+        self._reader: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
     async def receive(self, channel: str) -> dict[str, Any]:
+        if "!" in channel:
+            return await self._receive_local(channel)
         attempt = 0
         while True:
             try:
@@ -53,9 +86,94 @@ class RedisChannelLayer(_RedisChannelLayer):
             except REDIS_DOWN as error:
                 outage()
                 self._warn(error)
-            # Jittered, so the sockets of a process do not all hit a returning Redis at once.
-            await asyncio.sleep(random.uniform(0.5, 1.0) * min(RETRY_CAP, 0.1 * 2**attempt))
+            await asyncio.sleep(_retry_delay(attempt))
             attempt += 1
+
+    # --- process-local channels ------------------------------------------------------------------
+
+    async def _receive_local(self, channel: str) -> dict[str, Any]:
+        assert self.require_valid_channel_name(channel)
+        assert self.non_local_name(channel).endswith(self.client_prefix + "!"), "Wrong client prefix"
+        loop = asyncio.get_running_loop()
+        self._adopt(loop)
+        inbox = self._inboxes.get(channel)
+        if inbox is None:
+            inbox = self._inboxes[channel] = _Inbox()
+        elif inbox.backlog:
+            message = inbox.backlog.popleft()
+            if not inbox.backlog:
+                del self._inboxes[channel]
+            return message
+        if inbox.waiter is not None:
+            raise RuntimeError(f"two receivers on one process-local channel: {channel}")
+        waiter = inbox.waiter = loop.create_future()
+        self._waiting += 1
+        if self._reader is None:
+            self._reader = loop.create_task(self._read(self.non_local_name(channel)))
+        try:
+            return await waiter
+        finally:
+            # Delivered (the reader let go of the waiter), or cancelled: the consumer is gone, and
+            # what arrives for it from now on waits in a backlog as in channels-redis.
+            if inbox.waiter is waiter:
+                inbox.waiter = None
+                self._waiting -= 1
+            if not inbox.backlog and self._inboxes.get(channel) is inbox:
+                del self._inboxes[channel]
+            if not self._waiting and self._reader is not None:
+                self._reader.cancel()  # nobody waits: messages stay in Redis until someone does
+                self._reader = None
+
+    def _adopt(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self._loop is loop:
+            return
+        if self._waiting and self._loop is not None and not self._loop.is_closed():
+            raise RuntimeError("Two event loops are trying to receive() on one channel layer at once!")
+        # A closed loop's receivers (a test's, async_to_sync's) are gone with it; what arrived for
+        # a channel and was not received yet is kept, as channels-redis keeps it.
+        self._inboxes = {name: inbox for name, inbox in self._inboxes.items() if inbox.backlog}
+        for inbox in self._inboxes.values():
+            inbox.waiter = None
+        self._waiting, self._reader, self._loop = 0, None, loop
+
+    async def _read(self, real_channel: str) -> None:
+        """Read this process's messages from Redis while anyone waits for one."""
+        attempt = 0
+        while True:
+            try:
+                # Cancelled while reading, the message is not lost: channels-redis keeps it in a
+                # backup queue that the next read puts back.
+                target, message = await self.receive_single(real_channel)
+                attempt = 0
+            except REDIS_DOWN as error:
+                outage()
+                self._warn(error)
+                await asyncio.sleep(_retry_delay(attempt))
+                attempt += 1
+                continue
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("channel layer: a message could not be read; reading on")
+                await asyncio.sleep(_retry_delay(attempt))
+                attempt += 1
+                continue
+            for channel in target if isinstance(target, list) else (target,):
+                self._deliver(channel, message)
+
+    def _deliver(self, channel: str, message: dict[str, Any]) -> None:
+        inbox = self._inboxes.get(channel)
+        if inbox is None:
+            inbox = self._inboxes[channel] = _Inbox()
+        waiter = inbox.waiter
+        if waiter is not None and not waiter.done():
+            inbox.waiter = None
+            self._waiting -= 1
+            waiter.set_result(message)
+            return
+        if inbox.backlog is None:
+            inbox.backlog = collections.deque(maxlen=self.capacity)  # full: the oldest goes
+        inbox.backlog.append(message)
 
     def _warn(self, error: Exception) -> None:
         now = time.monotonic()
