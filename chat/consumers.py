@@ -47,6 +47,7 @@ from moderation.serializers import LibraryRefInput
 from . import ping_checks, presence, serializers, services
 from .selectors import (
     CatchUp,
+    GroupRef,
     access_group_live,
     access_message,
     access_thread,
@@ -77,9 +78,9 @@ MSG_BINARY_FRAME = _("Send frames as text (JSON), not as binary data.")
 MSG_UNKNOWN_TYPE = _("Unknown frame type.")
 
 
-@dataclass
+@dataclass(slots=True)
 class Subscription:
-    group: Group
+    group: GroupRef  # not the Group instance: kept by every subscribed socket
     last_seq: int
     moderator: bool = False  # moderators receive hidden/removed messages marked, members withheld
     # A meetup guest's subscription: only events about its meetup and its conversation are sent;
@@ -419,7 +420,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             metrics.DROPPED_DELIVERIES.labels(reason="resumed").inc(catch_up.last_seq - after_seq)
         first = group.pk not in self.subscriptions
         subscription = Subscription(
-            group=group,
+            group=GroupRef(group.pk, group.slug),
             last_seq=after_seq,
             moderator=moderator,
             guest=guest,
@@ -780,14 +781,14 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 {"type": "unsubscribed", "group": subscription.group.slug, "reason": reason}
             )
 
-    async def _presence(self, group: Group, *, broadcast: bool) -> None:
+    async def _presence(self, group: Group | GroupRef, *, broadcast: bool) -> None:
         if broadcast:
             presence.announce(group.pk, group.slug)
             return
         online = await presence.online_briefs(group.pk)
         await self._send_frame({"type": "presence", "group": group.slug, "online": online})
 
-    async def _shared_catch_up(self, group: Group, after_seq: int) -> tuple[CatchUp, list[Frames]]:
+    async def _shared_catch_up(self, group: Group | GroupRef, after_seq: int) -> tuple[CatchUp, list[Frames]]:
         """The events after `after_seq`, read once for all the sockets of this process that ask for
         the same range at the same time — after a network blip or a deploy, hundreds reconnect
         with the same `after_seq`. The catch-up does not depend on the viewer (each socket redacts
@@ -806,7 +807,12 @@ class LiveConsumer(AsyncWebsocketConsumer):
         return await asyncio.shield(flight.future)
 
     async def _fly(
-        self, flight: _Flight, flights: dict, key: tuple[int, int, str], group: Group, after_seq: int
+        self,
+        flight: _Flight,
+        flights: dict,
+        key: tuple[int, int, str],
+        group: Group | GroupRef,
+        after_seq: int,
     ) -> None:
         def read() -> CatchUp:
             flight.started = time.monotonic()

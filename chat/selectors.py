@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import connection
@@ -513,7 +513,15 @@ class CatchUp:
     last_seq: int
 
 
-def group_events_after(*, group: Group, after_seq: int, limit: int | None = None) -> CatchUp:
+class GroupRef(NamedTuple):
+    """A group by id and slug: all a live subscription keeps of it (a Group instance is kilobytes
+    in each of thousands of idle sockets)."""
+
+    pk: int
+    slug: str
+
+
+def group_events_after(*, group: Group | GroupRef, after_seq: int, limit: int | None = None) -> CatchUp:
     """The group's changes after `after_seq`, in order, rendered from current state.
 
     Precondition: the caller checked access to `group`. More than `limit` missed changes → the
@@ -528,7 +536,7 @@ def group_events_after(*, group: Group, after_seq: int, limit: int | None = None
     if last_seq - after_seq > limit:
         return CatchUp(events=[], resync_required=True, last_seq=last_seq)
     rows = list(
-        GroupEvent.objects.filter(group=group, seq__gt=after_seq, seq__lte=last_seq)
+        GroupEvent.objects.filter(group_id=group.pk, seq__gt=after_seq, seq__lte=last_seq)
         .select_related("thread__created_by")
         .prefetch_related(
             Prefetch("message", queryset=_messages()),
