@@ -35,7 +35,6 @@ import json
 import os
 import random
 import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -46,7 +45,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import psycopg
-from _app import app_env, cpu_seconds, free_port
+from _app import app_env, cpu_seconds, free_port, plan_pinning
 from _app import reset as reset_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -220,8 +219,8 @@ def seed(meta: dict, other: int) -> dict[str, float]:
 # --- the server --------------------------------------------------------------------------------
 
 
-def start_daphne(core: int | None) -> tuple[subprocess.Popen, int]:
-    log_path = RESULTS / "history-daphne.log"
+def start_daphne(core: int | None, n: int = 0) -> tuple[subprocess.Popen, int]:
+    log_path = RESULTS / (f"history-daphne-{n}.log" if n else "history-daphne.log")
     port = free_port()
     daphne = [str(Path(PY).parent / "daphne"), "-b", "127.0.0.1", "-p", str(port), "backend.asgi:application"]
     if core is not None:
@@ -332,15 +331,16 @@ class Walker:
 
 
 async def drive(
-    port: int, token: str, scenario: str, group: dict, workers: int, seconds: float
+    ports: list[int], token: str, scenario: str, group: dict, workers: int, seconds: float
 ) -> list[float]:
-    """Closed loop: `workers` connections, each sends its next request when the last one answered.
-    Returns the latencies (s) of the requests that finished inside the window."""
+    """Closed loop: `workers` connections, each sends its next request when the last one answered;
+    with several server processes the connections go to them in turn (as a proxy would spread
+    them). Returns the latencies (s) of the requests that finished inside the window."""
     stop = time.perf_counter() + seconds
     latencies: list[float] = []
 
     async def worker(n: int) -> None:
-        conn = Connection(port, token)
+        conn = Connection(ports[n % len(ports)], token)
         walker = Walker(scenario, group, random.Random(n * 7919 + int(time.time())))
         try:
             while True:
@@ -391,17 +391,23 @@ def pct(values: list[float], q: float) -> float:
 
 
 def measure(
-    proc: subprocess.Popen, port: int, token: str, scenario: str, group: dict, workers: int, args
+    procs: list[subprocess.Popen],
+    ports: list[int],
+    token: str,
+    scenario: str,
+    group: dict,
+    workers: int,
+    args,
 ) -> dict:
-    asyncio.run(drive(port, token, scenario, group, workers, args.warmup))
+    asyncio.run(drive(ports, token, scenario, group, workers, args.warmup))
     runs = []
     for _ in range(args.runs):
-        cpu = cpu_seconds(proc.pid)
+        cpu = sum(cpu_seconds(proc.pid) for proc in procs)
         started = time.perf_counter()
         with ConnectionSampler() as connections:
-            latencies = asyncio.run(drive(port, token, scenario, group, workers, args.duration))
+            latencies = asyncio.run(drive(ports, token, scenario, group, workers, args.duration))
         elapsed = time.perf_counter() - started
-        cpu = cpu_seconds(proc.pid) - cpu
+        cpu = sum(cpu_seconds(proc.pid) for proc in procs) - cpu
         runs.append(
             {
                 "rate": len(latencies) / elapsed,
@@ -418,6 +424,7 @@ def measure(
         "scenario": scenario,
         "messages": group["size"],
         "concurrency": workers,
+        "server_processes": len(procs),
         "page_size": PAGE if scenario == "history" else None,
         "runs": len(runs),
         "duration_s": args.duration,
@@ -520,6 +527,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--duration", type=float, default=5.0)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=1, help="server processes (one per core)")
     parser.add_argument("--reuse", action="store_true", help="keep the seeded database of the last run")
     parser.add_argument("--seed-only", action="store_true", help="seed the database and stop")
     args = parser.parse_args()
@@ -545,19 +553,22 @@ def main() -> None:
     group_facts(meta)
     sized = [g for g in meta["groups"] if g["size"] in args.sizes]
 
-    cores = os.sched_getaffinity(0)
-    pin = shutil.which("taskset") is not None and len(cores) >= 2
-    server_core = min(cores) if pin else None
+    # One server process: pinned to the first core, the client to the others. Several: one per core
+    # (as `make run`'s compose file runs them), the client unpinned (see bench/_app.plan_pinning).
+    pinning = plan_pinning(args.workers)
+    pin = pinning.client_cores is not None
     if pin:
-        os.sched_setaffinity(0, cores - {server_core})
-    proc, port = start_daphne(server_core)
+        os.sched_setaffinity(0, pinning.client_cores)
+    print(f"{args.workers} server process(es): {pinning.describe()}", flush=True)
+    servers = [start_daphne(core, n) for n, core in enumerate(pinning.server_cores)]
+    procs, ports = [proc for proc, _ in servers], [port for _, port in servers]
     rows = []
     try:
         for group in sized:
             for scenario in args.scenarios:
                 levels = args.concurrency if scenario == "history" else [args.side_concurrency]
                 for workers in levels:
-                    row = measure(proc, port, meta["token"], scenario, group, workers, args)
+                    row = measure(procs, ports, meta["token"], scenario, group, workers, args)
                     row["pinned"] = pin
                     rows.append(row)
                     print(
@@ -568,12 +579,14 @@ def main() -> None:
                         flush=True,
                     )
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
     result = {
         "machine": {
             "cpus": os.cpu_count(),
@@ -583,10 +596,11 @@ def main() -> None:
         "seed": {k: meta.get(k) for k in ("seed_seconds", "seed_total_seconds")},
         "rows": rows,
     }
-    (RESULTS / "history.json").write_text(json.dumps(result, indent=1))
+    name = "history.json" if args.workers == 1 else f"history-w{args.workers}.json"
+    (RESULTS / name).write_text(json.dumps(result, indent=1))
     largest = max(sized, key=lambda g: g["size"])
     (RESULTS / "history_explain.txt").write_text(explain(largest))
-    print(f"wrote {RESULTS / 'history.json'} and {RESULTS / 'history_explain.txt'}")
+    print(f"wrote {RESULTS / name} and {RESULTS / 'history_explain.txt'}")
 
 
 if __name__ == "__main__":
