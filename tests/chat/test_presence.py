@@ -47,3 +47,16 @@ def test_a_failed_trip_fails_every_touch_in_it_and_the_next_ones_work(settings):
     failed, recovered = asyncio.run(broken_then_fine())
     assert all(isinstance(error, Exception) for error in failed)
     assert recovered is True
+
+
+def test_a_user_last_seen_before_the_ttl_counts_as_arriving_again(settings):
+    store = presence._get_store()
+
+    async def seen_long_ago() -> list[bool]:
+        return [
+            await store.touch(7003, 1, "s-1", now=1_000.0, since=0.0),  # never seen: arrives
+            await store.touch(7003, 1, "s-1", now=1_010.0, since=500.0),  # seen at 1,000: online
+            await store.touch(7003, 1, "s-2", now=5_000.0, since=2_000.0),  # last seen 1,010: gone
+        ]
+
+    assert asyncio.run(seen_long_ago()) == [True, False, True]
