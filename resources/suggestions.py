@@ -5,6 +5,7 @@ used — never anyone's personal history — so one group's conversation cannot 
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -24,14 +25,27 @@ def _pending_key(thread_id: int) -> str:
     return f"resources:suggest:{thread_id}"
 
 
+# Threads whose recompute this process scheduled → when it may start (time.monotonic()). Until then
+# the pending key is certainly set, so the next messages skip asking Redis: every message sent
+# asked, in the ORM thread that all of a worker's sockets share.
+_scheduled_here: dict[int, float] = {}
+
+
 def suggestions_schedule(*, thread: Thread) -> None:
     """Ask for a recompute `SUGGESTION_DEBOUNCE_SECONDS` from now, unless one is already waiting
     (it will read the newest messages when it runs). Call inside the write's transaction."""
     from .tasks import suggestions_compute
 
+    now = time.monotonic()
+    if _scheduled_here.get(thread.pk, 0.0) > now:
+        return
     delay = settings.KENNISCLOUD["SUGGESTION_DEBOUNCE_SECONDS"]
     if not cache.add(_pending_key(thread.pk), 1, timeout=max(60, delay * 6)):
         return
+    if len(_scheduled_here) >= 10_000:
+        for thread_id in [t for t, starts in _scheduled_here.items() if starts <= now]:
+            del _scheduled_here[thread_id]
+    _scheduled_here[thread.pk] = now + delay
     run_after = timezone.now() + timedelta(seconds=delay)
     thread_id = thread.pk
     transaction.on_commit(lambda: suggestions_compute.using(run_after=run_after).enqueue(thread_id))
@@ -45,6 +59,7 @@ def suggestions_recompute(*, thread_id: int) -> list[ThreadSuggestion]:
     """Match the thread's recent text against its library's catalogue and store the best titles
     not dismissed for it and not already among its sources."""
     cache.delete(_pending_key(thread_id))
+    _scheduled_here.pop(thread_id, None)  # run early (called directly): the next message asks again
     thread = Thread.objects.select_related("group").filter(pk=thread_id).first()
     if thread is None:
         return []

@@ -153,6 +153,22 @@ def test_sending_schedules_one_debounced_recompute_per_thread(
     assert task.run_after is not None and task.run_after > task.enqueued_at
 
 
+def test_a_message_after_the_recompute_started_schedules_the_next_one(
+    public_group, member, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    thread = chat_services.thread_create(actor=member, group=public_group, title="Zon")
+    with django_capture_on_commit_callbacks(execute=True):
+        _say(thread, member, "eerste")
+    suggestions_recompute(thread_id=thread.pk)  # it read the newest messages: later ones ask again
+    with django_capture_on_commit_callbacks(execute=True):
+        _say(thread, member, "tweede")
+        _say(thread, member, "derde")
+    tasks = DBTaskResult.objects.filter(task_path="resources.tasks.suggestions_compute")
+    assert [t.args_kwargs["args"] for t in tasks] == [[thread.pk], [thread.pk]]
+
+
 def test_catalogue_search_as_you_type_and_by_isbn(catalogue, library):
     found = [r.title for r in catalogue_search(library=library, q="zonne-ener")]
     assert found[0] == "Zonne-energie in en om het huis"
