@@ -109,8 +109,9 @@ soak: backend-deps
 	$(PY) bench/soak.py --minutes $(SOAK_MINUTES) --sockets $(SOAK_SOCKETS) $(SOAK_ARGS)
 
 # --- benchmarks (not part of `make test`; figures in docs/performance.md) ----------------------------
-# History: keyset pages of 50 in groups of 10^3 … 10^6 messages at concurrency 1, 8 and 32. Own
-# database kenniscloud_bench_history and Redis db 12 (both wiped); seeding takes a few minutes.
+# History: keyset pages of 50 in groups of 10^3 … 10^6 messages at concurrency 1, 8 and 32 on one
+# server process, then at concurrency 8 on two (one per core). Own database
+# kenniscloud_bench_history and Redis db 12 (both wiped); seeding takes a few minutes.
 # HISTORY_ARGS: more bench/history.py options (e.g. --reuse to keep the last seeded database).
 HISTORY_ARGS ?=
 # Live scenarios (bench/fanout.py): fan-out with the raw websockets.broadcast() and stock Channels
@@ -124,6 +125,7 @@ FANOUT_ARGS ?=
 bench: bench-history bench-live bench-fanout-core
 bench-history: backend-deps
 	$(PY) bench/history.py $(HISTORY_ARGS)
+	$(PY) bench/history.py --reuse --workers 2 --concurrency 8 --scenarios history $(HISTORY_ARGS)
 bench-live: backend-deps
 	$(PY) bench/fanout.py --workers 1 2 --scale-out fanout sends idle $(FANOUT_ARGS)
 bench-fanout: backend-deps
