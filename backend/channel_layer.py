@@ -112,17 +112,21 @@ class RedisChannelLayer(_RedisChannelLayer):
             self._reader = loop.create_task(self._read(self.non_local_name(channel)))
         try:
             return await waiter
-        finally:
-            # Delivered (the reader let go of the waiter), or cancelled: the consumer is gone, and
-            # what arrives for it from now on waits in a backlog as in channels-redis.
+        except asyncio.CancelledError:
+            # The consumer is gone (Channels cancels its receive when the socket closes); what
+            # arrives for it from now on waits in a backlog, as in channels-redis.
             if inbox.waiter is waiter:
                 inbox.waiter = None
                 self._waiting -= 1
-            if not inbox.backlog and self._inboxes.get(channel) is inbox:
-                del self._inboxes[channel]
             if not self._waiting and self._reader is not None:
-                self._reader.cancel()  # nobody waits: messages stay in Redis until someone does
+                # Nobody waits: messages stay in Redis until someone does. (channels-redis, too,
+                # stops reading when the receive that reads is cancelled.)
+                self._reader.cancel()
                 self._reader = None
+            raise
+        finally:
+            if inbox.waiter is None and not inbox.backlog and self._inboxes.get(channel) is inbox:
+                del self._inboxes[channel]
 
     def _adopt(self, loop: asyncio.AbstractEventLoop) -> None:
         if self._loop is loop:
@@ -141,8 +145,6 @@ class RedisChannelLayer(_RedisChannelLayer):
         attempt = 0
         while True:
             try:
-                # Cancelled while reading, the message is not lost: channels-redis keeps it in a
-                # backup queue that the next read puts back.
                 target, message = await self.receive_single(real_channel)
                 attempt = 0
             except REDIS_DOWN as error:
@@ -160,6 +162,11 @@ class RedisChannelLayer(_RedisChannelLayer):
                 continue
             for channel in target if isinstance(target, list) else (target,):
                 self._deliver(channel, message)
+            if not self._waiting:
+                # Everyone waiting got theirs: stop between reads, never in the middle of one (a
+                # read cancelled after Redis popped a message would lose it).
+                self._reader = None
+                return
 
     def _deliver(self, channel: str, message: dict[str, Any]) -> None:
         inbox = self._inboxes.get(channel)
