@@ -59,11 +59,12 @@ def _retry_delay(attempt: int) -> float:
 class _Inbox:
     """A process-local channel with a consumer waiting on it or messages waiting for its consumer."""
 
-    __slots__ = ("backlog", "waiter")
+    __slots__ = ("backlog", "since", "waiter")
 
     def __init__(self) -> None:
         self.waiter: asyncio.Future[dict[str, Any]] | None = None
         self.backlog: collections.deque[dict[str, Any]] | None = None
+        self.since = 0.0  # when the backlog began (time.monotonic())
 
 
 class RedisChannelLayer(_RedisChannelLayer):
@@ -75,6 +76,7 @@ class RedisChannelLayer(_RedisChannelLayer):
         self._waiting = 0  # inboxes with a waiter: the reader runs while there are any
         self._reader: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._swept_at = time.monotonic()
 
     async def receive(self, channel: str) -> dict[str, Any]:
         if "!" in channel:
@@ -103,6 +105,8 @@ class RedisChannelLayer(_RedisChannelLayer):
             message = inbox.backlog.popleft()
             if not inbox.backlog:
                 del self._inboxes[channel]
+            else:
+                inbox.since = time.monotonic()  # its consumer is alive: not swept
             return message
         if inbox.waiter is not None:
             raise RuntimeError(f"two receivers on one process-local channel: {channel}")
@@ -180,7 +184,23 @@ class RedisChannelLayer(_RedisChannelLayer):
             return
         if inbox.backlog is None:
             inbox.backlog = collections.deque(maxlen=self.capacity)  # full: the oldest goes
+            inbox.since = time.monotonic()
+            self._sweep(inbox.since)
         inbox.backlog.append(message)
+
+    def _sweep(self, now: float) -> None:
+        """Forget backlogs nobody came for within the layer's message expiry: their consumer is gone
+        (a message for a socket that was just closing). Redis would have expired them as well;
+        channels-redis kept them for the life of the process."""
+        if now - self._swept_at < self.expiry:
+            return
+        self._swept_at = now
+        for name in [
+            name
+            for name, inbox in self._inboxes.items()
+            if inbox.waiter is None and inbox.backlog and now - inbox.since > self.expiry
+        ]:
+            del self._inboxes[name]
 
     def _warn(self, error: Exception) -> None:
         now = time.monotonic()

@@ -103,3 +103,30 @@ async def test_two_receivers_on_one_local_channel_are_refused(layer):
     with pytest.raises(RuntimeError):
         await layer.receive(channel)
     first.cancel()
+
+
+async def test_a_backlog_nobody_comes_for_is_forgotten_after_the_message_expiry(settings):
+    from backend.channel_layer import RedisChannelLayer as OurLayer
+
+    if not settings.REDIS_URL:
+        pytest.skip("runs with REDIS_URL (the Redis channel layer)")
+    layer = OurLayer(hosts=[settings.REDIS_URL], prefix=f"test-local-{uuid.uuid4().hex[:8]}", expiry=1)
+    try:
+        gone, busy, waiting = [await layer.new_channel() for _ in range(3)]
+
+        async def while_one_waits(target: str, message: dict) -> None:
+            listening = asyncio.ensure_future(layer.receive(waiting))
+            await asyncio.sleep(0.05)
+            await layer.send(target, message)
+            await layer.send(waiting, {"type": "after"})
+            assert (await asyncio.wait_for(listening, 5))["type"] == "after"
+
+        await while_one_waits(gone, {"type": "for a closed socket"})
+        await asyncio.sleep(1.2)  # past the expiry; the next new backlog sweeps
+        await while_one_waits(busy, {"type": "for a busy socket"})
+        assert (await asyncio.wait_for(layer.receive(busy), 5))["type"] == "for a busy socket"
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(layer.receive(gone), 0.3)
+    finally:
+        await layer.flush()
+        await layer.close_pools()
