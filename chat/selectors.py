@@ -246,6 +246,15 @@ def _thread_and_group(vendor: str) -> tuple[str, str, str, str]:
     return from_sql, f"{threads}.id", group_column, f"{groups}.{quote('library_id')}"
 
 
+def retry_probe(author_id: int, client_id: uuid.UUID, db: Any = None) -> tuple[str, list[Any]]:
+    """The statement (and its parameters) that finds the author's stored message with this
+    client_id — a retried send: part of access_thread_to_send's read, and asked alone otherwise."""
+    db = db or connection
+    messages = db.ops.quote_name(Message._meta.db_table)
+    value = Message._meta.get_field("client_id").get_db_prep_value(client_id, db)
+    return f"SELECT id FROM {messages} WHERE author_id = %s AND client_id = %s", [author_id, value]
+
+
 def access_thread_to_send(*, user: AnyUser, thread_id: int, client_id: uuid.UUID) -> Thread:
     """access_thread for a new message. For a member or librarian — nearly every send — one plain
     statement (_read_with_standing) reads the thread, its group, the user's standing and sanctions,
@@ -254,8 +263,6 @@ def access_thread_to_send(*, user: AnyUser, thread_id: int, client_id: uuid.UUID
     if not _reads_standing(user):
         return access_thread(user=user, thread_id=thread_id)
     from_sql, thread_column, group_column, library_column = _thread_and_group(connection.vendor)
-    messages = connection.ops.quote_name(Message._meta.db_table)
-    client_id_db = Message._meta.get_field("client_id").get_db_prep_value(client_id, connection)
     read = _read_with_standing(
         user,
         (Thread, Group),
@@ -264,7 +271,7 @@ def access_thread_to_send(*, user: AnyUser, thread_id: int, client_id: uuid.UUID
         group_column=group_column,
         library_column=library_column,
         extra=(
-            (f"SELECT id FROM {messages} WHERE author_id = %s AND client_id = %s", [user.pk, client_id_db]),
+            retry_probe(user.pk, client_id),
             (slow_mode_sql(group_column=group_column, thread_column=thread_column), []),
         ),
     )

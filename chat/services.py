@@ -32,7 +32,7 @@ from . import markdown
 from .errors import BodyEmpty, BodyTooLong, InvalidEmoji, MessageDeleted
 from .events import message_event, thread_event
 from .models import GroupEvent, Message, Reaction, ReadState, Thread
-from .selectors import thread_unread_counts
+from .selectors import retry_probe, thread_unread_counts
 
 MSG_CLIENT_ID_USED = _("This client_id was already used for a message in another conversation.")
 
@@ -206,13 +206,8 @@ def _existing(author: User, client_id: uuid.UUID, thread: Thread | None = None) 
         found = probe.stored_id
     else:
         connection = transaction.get_connection()
-        field = Message._meta.get_field("client_id")
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT id FROM {connection.ops.quote_name(Message._meta.db_table)} "
-                "WHERE author_id = %s AND client_id = %s",
-                [author.pk, field.get_db_prep_value(client_id, connection)],
-            )
+            cursor.execute(*retry_probe(author.pk, client_id, connection))
             row = cursor.fetchone()
         found = None if row is None else row[0]
     return None if found is None else Message.objects.select_related("group", "author").get(pk=found)
