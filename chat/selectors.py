@@ -286,8 +286,45 @@ def access_thread_to_send(*, user: AnyUser, thread_id: int, client_id: uuid.UUID
 
 
 def access_message(*, user: AnyUser, message_id: int) -> Message:
-    qs = Message.objects.select_related("group", "thread", "author").filter(pk=message_id)
-    return _access(qs, user, _guest_thread_q(user, "thread_id"))
+    """A message (its group, thread and author set) the user may see, or NotFound. For a member or
+    librarian — every edit, deletion, reaction and report frame — one plain statement that also
+    reads their standing and sanctions (_read_with_standing); others as access_thread."""
+    if not _reads_standing(user):
+        qs = Message.objects.select_related("group", "thread", "author").filter(pk=message_id)
+        return _access(qs, user, _guest_thread_q(user, "thread_id"))
+    from_sql, group_column, library_column = _message_with_relations(connection.vendor)
+    read = _read_with_standing(
+        user,
+        (Message, Thread, User, Group),
+        from_sql,
+        [message_id],
+        group_column=group_column,
+        library_column=library_column,
+    )
+    if read is None:
+        raise NotFound()
+    (message, thread, author, group), standing, _extra = read
+    if not visible_by_standing(group, standing):
+        raise NotFound()
+    message.group, message.thread, message.author = group, thread, author
+    return message
+
+
+@functools.cache
+def _message_with_relations(vendor: str) -> tuple[str, str, str]:
+    """A message joined to its thread, author and group, by the message's id: the FROM clause and
+    the quoted group id and library id columns (for _read_with_standing)."""
+    quote = connection.ops.quote_name
+    messages, threads, users, groups = (quote(m._meta.db_table) for m in (Message, Thread, User, Group))
+    group_column = f"{messages}.{quote('group_id')}"
+    from_sql = (
+        f"FROM {messages}"
+        f" INNER JOIN {threads} ON {threads}.id = {messages}.{quote('thread_id')}"
+        f" INNER JOIN {users} ON {users}.id = {messages}.{quote('author_id')}"
+        f" INNER JOIN {groups} ON {groups}.id = {group_column}"
+        f" WHERE {messages}.id = %s"
+    )
+    return from_sql, group_column, f"{groups}.{quote('library_id')}"
 
 
 def _messages() -> QuerySet[Message]:

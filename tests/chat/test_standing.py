@@ -10,7 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from backend.exceptions import NotFound
-from chat.selectors import access_thread, access_thread_to_send, live_states
+from chat.models import Message
+from chat.selectors import access_message, access_thread, access_thread_to_send, live_states
 from groups.models import Group, MembershipState, Role
 from groups.selectors import can_post, standings_remembered, visible_groups_q
 from moderation.selectors import active_sanctions, is_moderator
@@ -56,7 +57,17 @@ def _for_send(*, user, thread_id):
     return access_thread_to_send(user=user, thread_id=thread_id, client_id=uuid.uuid4())
 
 
-@pytest.mark.parametrize("access", [access_thread, _for_send], ids=["access_thread", "to_send"])
+def _for_message(*, user, thread_id):
+    """access_message on a message of the thread (edits, deletions, reactions, reports)."""
+    message = access_message(user=user, message_id=Message.objects.filter(thread_id=thread_id).first().pk)
+    assert message.thread.pk == thread_id and message.group.pk == message.thread.group_id
+    assert message.author == Message.objects.get(pk=message.pk).author
+    return message
+
+
+@pytest.mark.parametrize(
+    "access", [access_thread, _for_send, _for_message], ids=["access_thread", "to_send", "message"]
+)
 def test_the_send_path_reads_membership_and_role_with_the_access_check(access):
     world = build_world()
     users = _actors(world)
