@@ -232,10 +232,13 @@ def announce(group_id: int, group_slug: str) -> None:
     )
 
 
-# Per event loop: group → (when, the online users' briefs), as last read.
+# Per event loop: group → (when, the online users' briefs), as last read — kept ANNOUNCE_DELAY
+# seconds; older ones are swept at most as often (a meetup's list of hundreds stayed for the life of
+# the process once everyone had left).
 _briefs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, tuple[float, list]]] = (
     weakref.WeakKeyDictionary()
 )
+_briefs_swept = 0.0
 
 
 async def online_briefs(group_id: int, *, fresh: bool = False) -> list:
@@ -250,8 +253,18 @@ async def online_briefs(group_id: int, *, fresh: bool = False) -> list:
     if not fresh and cached is not None and now - cached[0] < ANNOUNCE_DELAY:
         return cached[1]
     briefs = await orm_turns.run(user_briefs, user_ids=await online_user_ids(group_id))
+    _sweep_briefs(cache, now)
     cache[group_id] = (now, briefs)
     return briefs
+
+
+def _sweep_briefs(cache: dict[int, tuple[float, list]], now: float) -> None:
+    global _briefs_swept
+    if now - _briefs_swept < ANNOUNCE_DELAY:
+        return
+    _briefs_swept = now
+    for group_id in [g for g, (when, _briefs) in cache.items() if now - when >= ANNOUNCE_DELAY]:
+        del cache[group_id]
 
 
 async def _announce_now(pending: dict[int, asyncio.TimerHandle], group_id: int, group_slug: str) -> None:

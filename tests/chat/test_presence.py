@@ -60,3 +60,16 @@ def test_a_user_last_seen_before_the_ttl_counts_as_arriving_again(settings):
         ]
 
     assert asyncio.run(seen_long_ago()) == [True, False, True]
+
+
+def test_the_online_lists_read_for_announcements_are_not_kept_past_their_use(settings):
+    async def two_groups_apart() -> tuple[set[int], set[int]]:
+        await presence.online_briefs(7101)
+        kept_first = set(presence._briefs[asyncio.get_running_loop()])
+        await asyncio.sleep(presence.ANNOUNCE_DELAY + 0.1)
+        await presence.online_briefs(7102)  # a later read sweeps the lists older than their use
+        return kept_first, set(presence._briefs[asyncio.get_running_loop()])
+
+    kept_first, kept_later = asyncio.run(two_groups_apart())
+    assert 7101 in kept_first
+    assert kept_later == {7102}
