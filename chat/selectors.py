@@ -246,6 +246,23 @@ def _thread_and_group(vendor: str) -> tuple[str, str, str, str]:
     return from_sql, f"{threads}.id", group_column, f"{groups}.{quote('library_id')}"
 
 
+def _read_thread_with_standing(
+    user: AnyUser, thread_id: int, *, sanctions: bool = True, extra: tuple[tuple[str, list[Any]], ...] = ()
+) -> tuple[list[Model], Standing, tuple] | None:
+    """_read_with_standing of a thread and its group, by the thread's id."""
+    from_sql, _thread_column, group_column, library_column = _thread_and_group(connection.vendor)
+    return _read_with_standing(
+        user,
+        (Thread, Group),
+        from_sql,
+        [thread_id],
+        group_column=group_column,
+        library_column=library_column,
+        sanctions=sanctions,
+        extra=extra,
+    )
+
+
 def retry_probe(author_id: int, client_id: uuid.UUID, db: Any = None) -> tuple[str, list[Any]]:
     """The statement (and its parameters) that finds the author's stored message with this
     client_id — a retried send: part of access_thread_to_send's read, and asked alone otherwise."""
@@ -262,14 +279,10 @@ def access_thread_to_send(*, user: AnyUser, thread_id: int, client_id: uuid.UUID
     others get access_thread and the send asks separately."""
     if not _reads_standing(user):
         return access_thread(user=user, thread_id=thread_id)
-    from_sql, thread_column, group_column, library_column = _thread_and_group(connection.vendor)
-    read = _read_with_standing(
+    _from_sql, thread_column, group_column, _library_column = _thread_and_group(connection.vendor)
+    read = _read_thread_with_standing(
         user,
-        (Thread, Group),
-        from_sql,
-        [thread_id],
-        group_column=group_column,
-        library_column=library_column,
+        thread_id,
         extra=(
             retry_probe(user.pk, client_id),
             (slow_mode_sql(group_column=group_column, thread_column=thread_column), []),
@@ -358,16 +371,8 @@ def access_thread_to_read(*, user: AnyUser, thread_id: int) -> ThreadRead:
     if user.is_authenticated and getattr(user, "is_guest", False):
         thread = access_thread(user=user, thread_id=thread_id)  # scoped to its meetup's thread
         return ThreadRead(thread, is_moderator(user, thread.group))
-    from_sql, _thread_column, group_column, library_column = _thread_and_group(connection.vendor)
-    read = _read_with_standing(
-        user,
-        (Thread, Group),
-        from_sql,
-        [thread_id],
-        group_column=group_column,
-        library_column=library_column,
-        sanctions=False,  # reading is not refused for a mute or a ban of the group
-    )
+    # Reading is not refused for a mute or a ban of the group: no sanctions read.
+    read = _read_thread_with_standing(user, thread_id, sanctions=False)
     if read is None:
         raise NotFound()
     (thread, group), found, _ = read
