@@ -234,7 +234,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
         # Groups being (re)subscribed: live events that arrive meanwhile wait for the catch-up.
         self.joining: dict[int, list[tuple[dict[str, Any], Frames, float | None]]] = {}
         self.revoked_while_joining: set[int] = set()
-        self.tasks: set[asyncio.Task[None]] = set()  # gap fills and access checks started by fan_out
+        self.tasks: set[asyncio.Task[None]] = set()  # gap fills, access checks, the ping's answer
+        self.pinging: asyncio.Task[None] | None = None  # the ping being answered (on_ping)
+        self.pongs_owed = 0
         self.slugs: dict[str, int] = {}
         self.bad_frames = 0
         self.last_typing: dict[int, float] = {}
@@ -302,17 +304,21 @@ class LiveConsumer(AsyncWebsocketConsumer):
             if self.is_guest:
                 await self._guest_check()
             await handler(self, data)
-        except DomainError as error:
-            await self._send_error(error, echo)
         except Exception as error:  # never let one frame take the socket down
-            with translation.override(self.language):
-                mapped = error_payload(error)
-            if mapped is None:
-                logger.exception("unexpected error handling a frame")
-                payload = {"code": "server_error", "detail": self._t(MSG_SERVER_ERROR)}
-            else:
-                payload = mapped[1]
-            await self._send_frame({"type": "error", **payload, **echo})
+            await self._answer_failure(error, echo)
+
+    async def _answer_failure(self, error: Exception, echo: dict[str, str]) -> None:
+        if isinstance(error, DomainError):
+            await self._send_error(error, echo)
+            return
+        with translation.override(self.language):
+            mapped = error_payload(error)
+        if mapped is None:
+            logger.exception("unexpected error handling a frame", exc_info=error)
+            payload = {"code": "server_error", "detail": self._t(MSG_SERVER_ERROR)}
+        else:
+            payload = mapped[1]
+        await self._send_frame({"type": "error", **payload, **echo})
 
     def _parse(self, text_data: str | None, bytes_data: bytes | None) -> dict[str, Any]:
         limit = settings.KENNISCLOUD["MAX_FRAME_BYTES"]
@@ -493,10 +499,36 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self._call(_read, **data)
 
     async def on_ping(self, data: dict[str, Any]) -> None:
-        """Keep-alive, and the safety net under live delivery: re-join the socket's channel groups
-        after a Redis outage and well within channels-redis' group_expiry, drop groups the user
-        may no longer see even if a revocation was lost, and fill any trailing event that did not
-        arrive."""
+        """Keep-alive, and the safety net under live delivery (see _ping_checks). Answered by a task
+        of its own, one at a time per socket: the shared re-check waits up to PING_BATCH_SECONDS
+        for other sockets' pings, and the frames this socket sends meanwhile — a message typed just
+        then — must not wait behind it. Pings that arrive while one is being answered are
+        answered together after it, a `pong` each."""
+        self.pongs_owed += 1
+        if self.pinging is None:
+            self.pinging = asyncio.ensure_future(self._answer_pings())
+            self.tasks.add(self.pinging)
+            self.pinging.add_done_callback(self.tasks.discard)
+
+    async def _answer_pings(self) -> None:
+        try:
+            while self.pongs_owed:
+                owed = self.pongs_owed
+                try:
+                    await self._ping_checks()
+                except Exception as error:  # answered as a failed frame would be, once
+                    await self._answer_failure(error, {})
+                self.pongs_owed -= owed
+                for _ in range(owed):
+                    await self._send_frame({"type": "pong"})
+        finally:
+            self.pinging = None
+
+    async def _ping_checks(self) -> None:
+        """Re-join the socket's channel groups after a Redis outage and well within channels-redis'
+        group_expiry, drop groups the user may no longer see even if a revocation was lost, and
+        fill any trailing event that did not arrive. Other frames of the socket run meanwhile: a
+        subscription ended or replaced while this waits is left to whoever changed it."""
         if channel_layer.outages() != self.joined_after or time.monotonic() > self.rejoin_at:
             await self._join_own_channels()
         if self.is_guest:
@@ -504,24 +536,28 @@ class LiveConsumer(AsyncWebsocketConsumer):
         # The groups still visible (with their last seq) and the ones moderated — roles change: a
         # demoted moderator stops receiving hidden text, a promoted one starts. One query for the
         # pings of all sockets of this process that arrive together (chat.ping_checks).
-        group_ids = list(self.subscriptions)
+        checked = dict(self.subscriptions)
         if self.is_guest:
-            seqs, moderated = await self._call(_guest_ping_state, group_ids=group_ids)
+            seqs, moderated = await self._call(_guest_ping_state, group_ids=list(checked))
         else:
-            seqs, moderated = await ping_checks.live_state(self.user, group_ids)
-        for group_id in list(self.subscriptions):
+            seqs, moderated = await ping_checks.live_state(self.user, list(checked))
+        for group_id, subscription in checked.items():
+            if self.subscriptions.get(group_id) is not subscription:
+                continue
             if group_id not in seqs:
                 await self._end_subscription(group_id, reason="removed")
                 continue
-            subscription = self.subscriptions[group_id]
             subscription.moderator = group_id in moderated
-            await realtime.join_group(self, group_id)
+            await realtime.join_group(self, group_id)  # registers at once: no unsubscribe in between
+            if self.subscriptions.get(group_id) is not subscription:
+                continue
             if seqs[group_id] > subscription.last_seq and self._claim_fill(subscription):
                 metrics.gap_filled(seqs[group_id] - subscription.last_seq, reason="ping")
                 await self._fill(group_id, subscription)
+            if self.subscriptions.get(group_id) is not subscription:
+                continue
             if await presence.touch(group_id, self.user.pk, self.channel_name):
                 await self._presence(subscription.group, broadcast=True)
-        await self._send_frame({"type": "pong"})
 
     # --- a group's frames, from backend.broadcast (one decode and serialisation per process) ------
 
@@ -750,13 +786,15 @@ class LiveConsumer(AsyncWebsocketConsumer):
         frame itself is then refused by the access checks like any other. The pass's end came
         with the subscription: no query per frame."""
         for group_id, subscription in list(self.subscriptions.items()):
-            if subscription.guest_expired():
+            if subscription.guest_expired() and self.subscriptions.get(group_id) is subscription:
                 await self._end_subscription(group_id, reason="expired")
 
     async def _refresh_guest_pass(self) -> None:
         """On ping: the pass as the database has it now (shortened, or ended)."""
         scope = await self._call_db(active_guest, user=self.user)
         for group_id, subscription in list(self.subscriptions.items()):
+            if self.subscriptions.get(group_id) is not subscription:  # ended meanwhile (a frame's check)
+                continue
             if scope is None:
                 await self._end_subscription(group_id, reason="expired")
             else:

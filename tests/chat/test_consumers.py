@@ -644,6 +644,63 @@ async def test_pings_arriving_together_share_one_recheck_and_each_gets_its_own_a
     await ws_member.expect_nothing()
 
 
+@pytest.fixture
+def slow_ping_batch(monkeypatch):
+    """A pong that waits two seconds for other sockets' pings (0.2 s in production): long enough
+    for the frames a test sends after the ping to be handled while it waits."""
+    from chat import ping_checks
+
+    monkeypatch.setattr(ping_checks, "PING_BATCH_SECONDS", 2.0)
+
+
+@pytest.mark.usefixtures("slow_ping_batch")
+async def test_a_message_sent_just_after_a_ping_is_not_held_up_by_the_pong(connect, member, closed_thread):
+    _ok, ws = await connect(member)
+    await ws.send("ping")
+    client_id = await ws.send_message(closed_thread, "Meteen na de ping")
+    assert (await ws.expect("ack"))["client_id"] == client_id
+    await ws.expect("pong")
+
+
+@pytest.mark.usefixtures("slow_ping_batch")
+async def test_pings_in_quick_succession_get_a_pong_each(connect, member, closed_group):
+    _ok, ws = await connect(member)
+    await ws.subscribe(closed_group)
+    for _ in range(3):
+        await ws.send("ping")
+    for _ in range(3):
+        await ws.expect("pong")
+    await ws.expect_nothing()
+
+
+@pytest.mark.usefixtures("slow_ping_batch")
+async def test_a_group_subscribed_while_a_ping_waits_stays_subscribed(
+    connect, db_call, member, other_member, closed_group, closed_thread
+):
+    # The ping's re-check covers the groups subscribed when it was made; a subscription made while
+    # it waits was checked by its own subscribe and is not "removed" by the ping's answer.
+    _ok, ws = await connect(member)
+    await ws.send("ping")
+    await ws.subscribe(closed_group)
+    await ws.expect("pong")
+    await db_call(post, other_member, closed_thread, "Nog steeds ingeschreven?")
+    assert (await ws.expect("message.created"))["message"]["body"] == "Nog steeds ingeschreven?"
+
+
+@pytest.mark.usefixtures("slow_ping_batch")
+async def test_a_group_left_while_a_ping_waits_is_not_joined_again(
+    connect, db_call, member, other_member, closed_group, closed_thread
+):
+    _ok, ws = await connect(member)
+    await ws.subscribe(closed_group)
+    await ws.send("ping")
+    await ws.send("unsubscribe", group=closed_group.slug)
+    assert (await ws.expect("unsubscribed"))["reason"] == "requested"
+    await ws.expect("pong")
+    await db_call(post, other_member, closed_thread, "Niet meer voor jou")
+    await ws.expect_nothing()
+
+
 async def test_errors_echo_the_frames_ref(connect, member):
     _ok, ws = await connect(member)
     await ws.send("message.delete", id=987654, ref="verwijder-1")
