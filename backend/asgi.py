@@ -11,9 +11,9 @@ sys.setswitchinterval(float(os.environ.get("KENNISCLOUD_GIL_SWITCH_MS", "0.5")) 
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 
-from django.core.asgi import get_asgi_application  # noqa: E402
+from backend.http import application as django_http  # noqa: E402
 
-django_asgi_app = get_asgi_application()
+django_asgi_app = django_http()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import path  # noqa: E402

@@ -92,7 +92,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "backend.middleware.SyncChain",  # innermost: the chain in one thread trip under ASGI
 ]
 
 ROOT_URLCONF = "backend.urls"
