@@ -236,7 +236,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.revoked_while_joining: set[int] = set()
         self.tasks: set[asyncio.Task[None]] = set()  # gap fills, access checks, the ping's answer
         self.pinging: asyncio.Task[None] | None = None  # the ping being answered (on_ping)
-        self.pongs_owed = 0
+        self.pings_owed: list[dict[str, str]] = []  # their echoes (`ref`)
+        self.frame_echo: dict[str, str] = {}  # of the frame being handled
         self.slugs: dict[str, int] = {}
         self.bad_frames = 0
         self.last_typing: dict[int, float] = {}
@@ -303,6 +304,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             self.bad_frames = 0
             if self.is_guest:
                 await self._guest_check()
+            self.frame_echo = echo
             await handler(self, data)
         except Exception as error:  # never let one frame take the socket down
             await self._answer_failure(error, echo)
@@ -503,8 +505,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         of its own, one at a time per socket: the shared re-check waits up to PING_BATCH_SECONDS
         for other sockets' pings, and the frames this socket sends meanwhile — a message typed just
         then — must not wait behind it. Pings that arrive while one is being answered are
-        answered together after it, a `pong` each."""
-        self.pongs_owed += 1
+        answered together after it, a `pong` (or an error with the ping's `ref`) each."""
+        self.pings_owed.append(self.frame_echo)
         if self.pinging is None:
             self.pinging = asyncio.ensure_future(self._answer_pings())
             self.tasks.add(self.pinging)
@@ -512,15 +514,18 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def _answer_pings(self) -> None:
         try:
-            while self.pongs_owed:
-                owed = self.pongs_owed
+            while self.pings_owed:
+                owed, self.pings_owed = self.pings_owed, []  # those arriving meanwhile: checked after
+                failure = None
                 try:
                     await self._ping_checks()
-                except Exception as error:  # answered as a failed frame would be, once
-                    await self._answer_failure(error, {})
-                self.pongs_owed -= owed
-                for _ in range(owed):
-                    await self._send_frame({"type": "pong"})
+                except Exception as error:  # each ping is answered as a failed frame would be
+                    failure = error
+                for echo in owed:
+                    if failure is None:
+                        await self._send_frame({"type": "pong"})
+                    else:
+                        await self._answer_failure(failure, echo)
         finally:
             self.pinging = None
 
