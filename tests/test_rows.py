@@ -25,6 +25,8 @@ def test_builder_makes_what_the_orm_makes(public_group, member):
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {rows.columns(Message)} FROM chat_message ORDER BY id")
         found = cursor.fetchall()
+    names = [field.attname for field in Message._meta.concrete_fields]
+    assert rows._plain(Message, names)  # built without Model.__init__: held to the ORM's instances here
     build = rows.builder(Message)
     built = [build(row) for row in found]
     expected = list(Message.objects.order_by("id"))
@@ -34,6 +36,34 @@ def test_builder_makes_what_the_orm_makes(public_group, member):
         for field in Message._meta.concrete_fields:
             assert getattr(mine, field.attname) == getattr(theirs, field.attname), field.attname
         assert isinstance(mine.client_id, uuid.UUID)
+        assert mine.get_deferred_fields() == set()
+        assert mine == theirs and hash(mine) == hash(theirs)
+    # Related objects load and cache as on the ORM's instances; changing a foreign key drops the cache.
+    message = built[0]
+    assert message.author == member and message.thread == thread
+    message.thread_id = thread.pk + 1000
+    assert not Message._meta.get_field("thread").is_cached(message)
+
+
+def test_a_model_with_init_receivers_is_built_through_its_init(member):
+    """An ImageField or GenericForeignKey listens to post_init: such models keep `from_db`."""
+    from django.db.models.signals import post_init
+
+    seen: list[User] = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance)
+
+    post_init.connect(receiver, sender=User)
+    try:
+        assert not rows._plain(User, ["id", "display_name"])
+        with connection.cursor() as cursor:
+            columns = rows.some_columns(User, ["display_name"])
+            cursor.execute(f"SELECT {columns} FROM accounts_user WHERE id = %s", [member.pk])
+            user = rows.builder(User, ["display_name"])(cursor.fetchone())
+    finally:
+        post_init.disconnect(receiver, sender=User)
+    assert seen == [user]
 
 
 def test_some_columns_defer_the_rest(member, django_assert_num_queries):
