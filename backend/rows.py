@@ -137,8 +137,8 @@ def builder(model: type[Model], only: Sequence[str] | None = None) -> Callable[[
     new, state = model.__new__, ModelState
 
     def build_plain(values: Sequence[Any]) -> Model:
-        # What `from_db` makes, without `Model.__init__`: its per-field setattr through the fields'
-        # descriptors and its two signals were ~40% of building a page of 50 messages.
+        # What `from_db` makes, without `Model.__init__` (a setattr per column through the fields'
+        # descriptors, two signals): a history page 2.5-2.6 -> 2.4 ms of CPU in process.
         obj = new(model)
         obj._state = state()
         obj._state.adding, obj._state.db = False, alias

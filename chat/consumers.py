@@ -806,6 +806,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 subscription.guest = scope
 
     async def _end_subscription(self, group_id: int, reason: str | None) -> None:
+        if group_id not in self.subscriptions:  # ended meanwhile (a ping's answer, a frame, a task)
+            return
         await self._after_detach(group_id, self._detach(group_id), reason)
 
     def _detach(self, group_id: int) -> Subscription:
