@@ -547,22 +547,34 @@ class LiveConsumer(AsyncWebsocketConsumer):
         else:
             seqs, moderated = await ping_checks.live_state(self.user, list(checked))
         for group_id, subscription in checked.items():
-            if self.subscriptions.get(group_id) is not subscription:
-                continue
-            if group_id not in seqs:
-                await self._end_subscription(group_id, reason="removed")
-                continue
-            subscription.moderator = group_id in moderated
-            await realtime.join_group(self, group_id)  # registers at once: no unsubscribe in between
-            if self.subscriptions.get(group_id) is not subscription:
-                continue
-            if seqs[group_id] > subscription.last_seq and self._claim_fill(subscription):
-                metrics.gap_filled(seqs[group_id] - subscription.last_seq, reason="ping")
-                await self._fill(group_id, subscription)
-            if self.subscriptions.get(group_id) is not subscription:
-                continue
-            if await presence.touch(group_id, self.user.pk, self.channel_name):
-                await self._presence(subscription.group, broadcast=True)
+            await self._ping_check(group_id, subscription, seqs.get(group_id), group_id in moderated)
+
+    async def _ping_check(
+        self, group_id: int, subscription: Subscription, last_seq: int | None, moderator: bool
+    ) -> None:
+        """One group's part of a ping's answer (`last_seq` None: no longer visible). Each await lets
+        the socket's other frames run: the subscription is checked to be the same after each."""
+        if not self._current(group_id, subscription):
+            return
+        if last_seq is None:
+            await self._end_subscription(group_id, reason="removed")
+            return
+        subscription.moderator = moderator
+        await realtime.join_group(self, group_id)  # registers at once: no unsubscribe in between
+        if not self._current(group_id, subscription):
+            return
+        if last_seq > subscription.last_seq and self._claim_fill(subscription):
+            metrics.gap_filled(last_seq - subscription.last_seq, reason="ping")
+            await self._fill(group_id, subscription)
+        if self._current(group_id, subscription) and await presence.touch(
+            group_id, self.user.pk, self.channel_name
+        ):
+            await self._presence(subscription.group, broadcast=True)
+
+    def _current(self, group_id: int, subscription: Subscription) -> bool:
+        """Whether `subscription` is still the socket's subscription to the group (not ended, nor
+        ended and replaced by a new one) after an await."""
+        return self.subscriptions.get(group_id) is subscription
 
     # --- a group's frames, from backend.broadcast (one decode and serialisation per process) ------
 
@@ -652,12 +664,12 @@ class LiveConsumer(AsyncWebsocketConsumer):
         the log again as long as they skip ahead. Precondition: the caller claimed it
         (`_claim_fill`, or a new subscription), synchronously, so that no other fill starts."""
         try:
-            while self.subscriptions.get(group_id) is subscription:
+            while self._current(group_id, subscription):
                 if read_log:
                     catch_up = await self._call_db(
                         group_events_after, group=subscription.group, after_seq=subscription.last_seq
                     )
-                    if self.subscriptions.get(group_id) is not subscription:
+                    if not self._current(group_id, subscription):
                         return
                     await self._deliver_catch_up(group_id, catch_up, _frames(catch_up))
                 waiting, subscription.pending = subscription.pending, []
@@ -718,7 +730,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 access_guest_group_live if self.is_guest else access_group, slug=subscription.group.slug
             )
         except NotFound:
-            if self.subscriptions.get(group_id) is subscription:
+            if self._current(group_id, subscription):
                 await self._end_subscription(group_id, reason="removed")
 
     # --- messages from the channel layer (see backend/realtime.py) ------------------------------
@@ -791,14 +803,14 @@ class LiveConsumer(AsyncWebsocketConsumer):
         frame itself is then refused by the access checks like any other. The pass's end came
         with the subscription: no query per frame."""
         for group_id, subscription in list(self.subscriptions.items()):
-            if subscription.guest_expired() and self.subscriptions.get(group_id) is subscription:
+            if subscription.guest_expired() and self._current(group_id, subscription):
                 await self._end_subscription(group_id, reason="expired")
 
     async def _refresh_guest_pass(self) -> None:
         """On ping: the pass as the database has it now (shortened, or ended)."""
         scope = await self._call_db(active_guest, user=self.user)
         for group_id, subscription in list(self.subscriptions.items()):
-            if self.subscriptions.get(group_id) is not subscription:  # ended meanwhile (a frame's check)
+            if not self._current(group_id, subscription):  # ended meanwhile (a frame's check)
                 continue
             if scope is None:
                 await self._end_subscription(group_id, reason="expired")
