@@ -21,6 +21,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -223,6 +224,22 @@ def start(name: str, argv: list[str], env: dict[str, str], core: int | None, tim
 
 def start_daphne(name: str, application: str, env: dict[str, str], core: int | None) -> Server:
     return start(name, [DAPHNE, "-b", "127.0.0.1", "-p", "{port}", application], env, core)
+
+
+def counter(servers: Sequence[Server], name: str) -> float:
+    """The sum over `servers` of one counter from each process's own /metrics (loopback may read
+    it); 0 where a server has none (the references)."""
+    total = 0.0
+    for server in servers:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/metrics", timeout=5) as answer:
+                text = answer.read().decode()
+        except OSError:
+            continue
+        for line in text.splitlines():
+            if line.startswith(f"{name} ") or line.startswith(f"{name}{{"):
+                total += float(line.rpartition(" ")[2])
+    return total
 
 
 def stop(servers: Sequence[Server]) -> None:

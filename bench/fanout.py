@@ -70,6 +70,7 @@ FULL_RATES = {
     1000: [5, 10, 20, 40, 60, 80, 100],
 }
 QUICK_RATES = {500: [10, 20, 40, 80, 120]}
+GAP_FILLS = "kenniscloud_gap_fills_total"  # server-side: sockets that read the log for a gap
 SENDS_RATES = [50, 100, 200, 300, 400, 600, 800, 1200, 1600]
 SATURATION_P99_MS = 1000.0
 SATURATION_RATIO = 0.99
@@ -381,6 +382,7 @@ async def measure_run(
         s.ack_latencies, s.errors = [], {}
     gaps0 = sum(r.gaps for r in crowd.receivers)
     dups0 = sum(r.duplicates for r in crowd.receivers)
+    fills0 = await asyncio.to_thread(_app.counter, target.servers, GAP_FILLS) if target.ours else 0
     cpu0 = sum(_app.cpu_seconds(pid) for pid in target.pids)
     client0 = _app.self_cpu_seconds()
     start = time.time()
@@ -397,6 +399,7 @@ async def measure_run(
     window = max(1e-3, (tally.last_receipt or time.time()) - start)
     cpu = sum(_app.cpu_seconds(pid) for pid in target.pids) - cpu0
     client = _app.self_cpu_seconds() - client0
+    fills = await asyncio.to_thread(_app.counter, target.servers, GAP_FILLS) if target.ours else 0
     acks = [lat for s in crowd.senders for lat in s.ack_latencies]
     errors: dict[str, int] = {}
     for s in crowd.senders:
@@ -414,6 +417,7 @@ async def measure_run(
         "max_ms": ms(max(lat) if lat else None),
         "gaps": sum(r.gaps for r in crowd.receivers) - gaps0,
         "duplicates": sum(r.duplicates for r in crowd.receivers) - dups0,
+        "gap_fills": fills - fills0,
         "server_cpu_us_per_delivery": cpu / tally.received * 1e6 if tally.received else None,
         "server_cpu_pct": 100 * cpu / window,
         "client_cpu_pct": 100 * client / window,
@@ -453,6 +457,7 @@ def median_row(runs: list[dict]) -> dict:
         row[key] = round(statistics.median(values), 3) if values else None
     row["gaps"] = sum(r["gaps"] for r in runs)
     row["duplicates"] = sum(r["duplicates"] for r in runs)
+    row["gap_fills"] = sum(r["gap_fills"] for r in runs)
     row["frame_bytes"] = max(r["frame_bytes"] for r in runs)
     codes = {code for r in runs for code in r["send_errors"]}
     row["send_errors"] = {k: sum(r["send_errors"].get(k, 0) for r in runs) for k in sorted(codes)}
@@ -549,7 +554,7 @@ def line(row: dict) -> str:
         f"{row['scenario']:6} {row['server']:5} w={row['workers']} N={row['members']:<5} "
         f"rate={row['rate']:<6} size={row['size']:<5} {f(row['deliveries_per_s'], '{:.0f}'):>7}/s "
         f"ratio {f(row['delivery_ratio'], '{:.3f}')} p50 {f(row['p50_ms'])} p99 {f(row['p99_ms'])} "
-        f"max {f(row['max_ms'])} ms gaps {row['gaps']} dups {row['duplicates']} "
+        f"max {f(row['max_ms'])} ms gaps {row['gaps']} dups {row['duplicates']} fills {row.get('gap_fills', 0):g} "
         f"cpu {f(row['server_cpu_us_per_delivery'])} µs/del server {f(row['server_cpu_pct'], '{:.0f}')}% "
         f"client {f(row['client_cpu_pct'], '{:.0f}')}%{extra}"
     )
@@ -974,11 +979,11 @@ def table(rows: list[dict], columns: list[str]) -> str:
 COLUMNS = {
     "fanout": [
         "server", "workers", "members", "size", "rate", "deliveries_per_s", "delivery_ratio", "p50_ms",
-        "p95_ms", "p99_ms", "max_ms", "gaps", "duplicates", "server_cpu_us_per_delivery",
+        "p95_ms", "p99_ms", "max_ms", "gaps", "duplicates", "gap_fills", "server_cpu_us_per_delivery",
         "server_rss_mb", "client_cpu_pct",
     ],
     "sends": [
-        "workers", "rate", "acks_per_s", "ack_p50_ms", "ack_p99_ms", "p50_ms", "p99_ms", "gaps",
+        "workers", "rate", "acks_per_s", "ack_p50_ms", "ack_p99_ms", "p50_ms", "p99_ms", "gaps", "gap_fills",
         "server_cpu_pct", "client_cpu_pct", "send_errors",
     ],
     "slow": [
