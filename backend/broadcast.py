@@ -16,6 +16,12 @@ duplicates, filling any gap from the event log. Pub/sub delivers at most once, s
 while a process was cut off from Redis is missing: after a reconnect every local listener is told to
 `group.resync` (fill from the log) — and the socket's ping remains the safety net.
 
+Two processes' frames for one group can cross: each publishes after its own commit, so seq 8 from one
+worker may reach Redis before seq 7 from the other. Every socket would then read the log for seq 7
+(a database call each, queued behind the sends). So a sequenced frame that arrives ahead of the next
+expected one is held here, per group and process, for at most `HOLD_SECONDS`: when the missing one
+comes, both go on in order; when it does not, the held ones go on anyway and the sockets fill the gap.
+
 Messages (the payload is JSON; `type` decides what listeners do):
 - `group.event`: a stored, sequenced change (`event`, `committed_at`);
 - `group.ephemeral`: typing and presence, not stored, no seq;
@@ -49,6 +55,7 @@ from backend.channel_layer import REDIS_DOWN, outage
 
 logger = logging.getLogger(__name__)
 
+HOLD_SECONDS = 0.05  # how long a frame that arrived ahead of an earlier one waits for it
 SUBSCRIBE_TIMEOUT = 5.0  # seconds a socket's subscribe waits for Redis to confirm the channel
 RETRY_CAP = 1.0  # seconds between reconnection attempts at most
 WARN_EVERY = 10.0
@@ -111,6 +118,18 @@ class Frames:
                 text = json.dumps(redact(self.event, moderator=False), ensure_ascii=False)
             self._text[whole] = text
         return text
+
+
+class _InOrder:
+    """A group's sequenced frames in one process: `last`, the highest seq handed on (None: none
+    yet); `held`, those that came ahead of a missing one (by seq); `due`, when they go on anyway."""
+
+    __slots__ = ("last", "held", "due")
+
+    def __init__(self) -> None:
+        self.last: int | None = None
+        self.held: dict[int, dict[str, Any]] = {}
+        self.due: float | None = None
 
 
 def channel_name(group_id: int) -> str:
@@ -214,6 +233,10 @@ class Broadcaster:
         self._resync: set[str] = set()
         self._requested: set[str] = set()  # SUBSCRIBE being sent
         self._reconnecting = False
+        # Sequenced frames per group (see the module's docstring); `_holding`: those holding some.
+        # Both are touched only by the one task that hands frames on (the reader), and by `leave`.
+        self._order: dict[int, _InOrder] = {}
+        self._holding: dict[int, _InOrder] = {}
 
     # --- membership
 
@@ -263,6 +286,8 @@ class Broadcaster:
         if members:
             return
         del self.listeners[group_id]
+        self._order.pop(group_id, None)
+        self._holding.pop(group_id, None)
         if not self._redis:
             return
         channel = channel_name(group_id)
@@ -299,12 +324,63 @@ class Broadcaster:
     # --- delivery
 
     async def dispatch(self, group_id: int, payload: str | bytes) -> None:
-        """Decode a frame once and hand it to every local socket of the group, in join order. One
-        socket's failure is logged and never stops the others."""
+        """Decode a frame once and hand it on to the group's local sockets — a sequenced one in seq
+        order (held while an earlier one is missing, see `_InOrder`). Called by one task only."""
+        if not self.listeners.get(group_id):
+            return
+        message = json.loads(payload)
+        event = message.get("event") if message.get("type") == "group.event" else None
+        seq = event.get("seq") if isinstance(event, dict) else None
+        if not isinstance(seq, int):
+            await self._hand_on(group_id, message)
+            return
+        order = self._order.get(group_id)
+        if order is None:
+            order = self._order[group_id] = _InOrder()
+        if order.last is not None and seq > order.last + 1:
+            order.held[seq] = message
+            if order.due is None:
+                order.due = self.loop.time() + HOLD_SECONDS
+                self._holding[group_id] = order
+            return
+        await self._hand_on(group_id, message)
+        if order.last is None or seq > order.last:
+            order.last = seq
+        while order.held and order.last + 1 in order.held:
+            metrics.REORDERED.labels(outcome="in_order").inc()
+            order.last += 1
+            await self._hand_on(group_id, order.held.pop(order.last))
+        if not order.held and order.due is not None:
+            order.due = None
+            self._holding.pop(group_id, None)
+
+    def _hold_timeout(self) -> float | None:
+        """Seconds until the first held frame is due (None: nothing is held)."""
+        dues = [order.due for order in self._holding.values() if order.due is not None]
+        return max(0.0, min(dues) - self.loop.time()) if dues else None
+
+    async def _release_due(self) -> None:
+        now = self.loop.time()
+        for group_id, order in list(self._holding.items()):
+            if order.due is not None and order.due <= now:
+                await self._release(group_id, order)
+
+    async def _release(self, group_id: int, order: _InOrder) -> None:
+        """Hand on what a group holds, in seq order: what it waited for did not come (the sockets
+        fill the gap from the event log)."""
+        held, order.held, order.due = order.held, {}, None
+        self._holding.pop(group_id, None)
+        for seq in sorted(held):
+            metrics.REORDERED.labels(outcome="expired").inc()
+            order.last = max(order.last or 0, seq)
+            await self._hand_on(group_id, held[seq])
+
+    async def _hand_on(self, group_id: int, message: dict[str, Any]) -> None:
+        """Hand a frame to every local socket of the group, in join order. One socket's failure is
+        logged and never stops the others."""
         members = self.listeners.get(group_id)
         if not members:
             return
-        message = json.loads(payload)
         frames = Frames(message.get("event") or {})
         for listener in list(members):
             try:
@@ -322,8 +398,14 @@ class Broadcaster:
 
     async def _dispatch_local(self, queue: asyncio.Queue[str]) -> None:
         while True:
-            payload = await queue.get()
-            await self.dispatch(json.loads(payload)["group_id"], payload)
+            timeout = self._hold_timeout()
+            try:
+                payload = await (queue.get() if timeout is None else asyncio.wait_for(queue.get(), timeout))
+            except TimeoutError:
+                payload = None
+            await self._release_due()
+            if payload is not None:
+                await self.dispatch(json.loads(payload)["group_id"], payload)
 
     # --- the Redis side
 
@@ -383,7 +465,9 @@ class Broadcaster:
 
     async def _read_until_error(self, pubsub: Any) -> None:
         while True:
-            message = await pubsub.get_message(timeout=None)
+            # A timeout only while frames are held: they go on when due (dispatch).
+            message = await pubsub.get_message(timeout=self._hold_timeout())
+            await self._release_due()
             if message is None:
                 continue
             kind = message["type"]
@@ -401,6 +485,10 @@ class Broadcaster:
                     self._resync.discard(channel)
                     group_id = self._channels.get(channel)
                     if group_id is not None:
+                        # Frames were missed: what is held goes on now, and the order starts over.
+                        order = self._order.pop(group_id, None)
+                        if order is not None:
+                            await self._release(group_id, order)
                         resync = {"type": "group.resync", "group_id": group_id}
                         await self.dispatch(group_id, json.dumps(resync))
 

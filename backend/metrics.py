@@ -61,6 +61,14 @@ DROPPED_DELIVERIES = Counter(
     ["reason"],
     registry=REGISTRY,
 )
+REORDERED = Counter(
+    "kenniscloud_reordered_events",
+    "Sequenced frames that reached this process ahead of an earlier one (two publishers' frames "
+    "crossed) and were held until it came (backend/broadcast.py), by outcome: `in_order` (it came) "
+    "or `expired` (it did not within the hold; the sockets filled the gap from the event log).",
+    ["outcome"],
+    registry=REGISTRY,
+)
 GAP_FILLS = Counter(
     "kenniscloud_gap_fills",
     "Times a socket found a gap in the live events and filled it from the event log.",

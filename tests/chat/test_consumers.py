@@ -19,8 +19,9 @@ from django.utils import translation
 
 from accounts.models import User
 from accounts.services import api_token_create, api_token_revoke
-from backend import realtime
+from backend import metrics, realtime
 from chat import services as chat_services
+from chat.events import message_event
 from chat.models import Message, Thread
 from groups import services as group_services
 from groups.models import Membership
@@ -857,7 +858,9 @@ async def test_events_arriving_out_of_order_are_delivered_in_order_once(
     def two_messages_whose_events_arrive_late() -> list[Message]:
         with transaction.atomic():
             # Registered first, so it reaches the layer before the two real events: a later seq
-            # ahead of an earlier one. Its content is junk the consumer must never forward.
+            # ahead of an earlier one. Its content is junk the consumer must never forward. (The
+            # first frame of the group this process sees: nothing for backend/broadcast.py to hold
+            # it for, so the socket finds the gap and fills it from the event log.)
             realtime.publish_on_commit(
                 closed_group.pk,
                 {
@@ -879,6 +882,50 @@ async def test_events_arriving_out_of_order_are_delivered_in_order_once(
     # catch-up can produce it): had they been forwarded again, they would come first.
     await typist.send("typing", thread=closed_thread.pk)
     assert (await ws.expect("typing"))["user"]["id"] == other_member.pk
+
+
+def gap_fills() -> float:
+    """kenniscloud_gap_fills_total, as /metrics would show it."""
+    samples = [s for metric in metrics.GAP_FILLS.collect() for s in metric.samples]
+    return next(s.value for s in samples if s.name.endswith("_total"))
+
+
+async def test_two_publishers_frames_that_cross_arrive_in_order_without_a_read_of_the_log(
+    connect, db_call, member, other_member, closed_group, closed_thread
+):
+    _ok, ws = await connect(member)
+    await ws.subscribe(closed_group)
+    await db_call(post, other_member, closed_thread, "Eerste")
+    await ws.expect("message.created")
+
+    def two_messages_whose_frames_cross() -> list[Message]:
+        later: list[Message] = []
+
+        def publish_the_later_one_first() -> None:
+            message = later[0]
+            slug = closed_group.slug
+            event = message_event("message.created", seq=message.seq, message=message, group_slug=slug)
+            realtime.publish_on_commit(closed_group.pk, event)
+
+        with transaction.atomic():
+            # As when another worker, which stored the next message, publishes before this one:
+            # the later message's frame, as stored, goes out ahead of the earlier one's.
+            transaction.on_commit(publish_the_later_one_first)
+            earlier = post(other_member, closed_thread, "Tweede")
+            later.append(post(other_member, closed_thread, "Derde"))
+        return [earlier, later[0]]
+
+    fills = gap_fills()
+    earlier, later = await db_call(two_messages_whose_frames_cross)
+    frames = await ws.next_n(2)
+    assert [(f["seq"], f["message"]["id"], f["message"]["body"]) for f in frames] == [
+        (earlier.seq, earlier.pk, "Tweede"),
+        (later.seq, later.pk, "Derde"),
+    ]
+    assert gap_fills() == fills  # held until the earlier one came: no socket read the log
+    _ok, typist = await connect(other_member)
+    await typist.send("typing", thread=closed_thread.pk)
+    assert (await ws.expect("typing"))["user"]["id"] == other_member.pk  # the later one once only
 
 
 async def test_revoking_a_token_closes_the_sockets_opened_with_it(connect, db_call, member, public_group):
