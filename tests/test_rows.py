@@ -25,10 +25,10 @@ def test_builder_makes_what_the_orm_makes(public_group, member):
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {rows.columns(Message)} FROM chat_message ORDER BY id")
         found = cursor.fetchall()
-    names = [field.attname for field in Message._meta.concrete_fields]
-    assert rows._plain(Message, names)  # built without Model.__init__: held to the ORM's instances here
+    # Built without Model.__init__: held to the ORM's instances here.
+    assert rows._plain(Message, rows._recipe(Message, None))
     build = rows.builder(Message)
-    built = [build(row) for row in found]
+    built = [build(row) for row in found[:-1]] + [rows.instance(Message, found[-1])]
     expected = list(Message.objects.order_by("id"))
     assert [m.pk for m in built] == [r.message.pk for r in sent]
     for mine, theirs in zip(built, expected, strict=True):
@@ -54,16 +54,21 @@ def test_a_model_with_init_receivers_is_built_through_its_init(member):
     def receiver(sender, instance, **kwargs):
         seen.append(instance)
 
+    columns = rows.some_columns(User, ["display_name"])
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns} FROM accounts_user WHERE id = %s", [member.pk])
+        row = cursor.fetchone()
+    rows.builder(User, ["display_name"])(row)  # built (and its recipe kept) before the receiver came
     post_init.connect(receiver, sender=User)
     try:
-        assert not rows._plain(User, ["id", "display_name"])
+        user = rows.builder(User, ["display_name"])(row)
+        cursor_columns = rows.columns(User)
         with connection.cursor() as cursor:
-            columns = rows.some_columns(User, ["display_name"])
-            cursor.execute(f"SELECT {columns} FROM accounts_user WHERE id = %s", [member.pk])
-            user = rows.builder(User, ["display_name"])(cursor.fetchone())
+            cursor.execute(f"SELECT {cursor_columns} FROM accounts_user WHERE id = %s", [member.pk])
+            whole = rows.instance(User, cursor.fetchone())
     finally:
         post_init.disconnect(receiver, sender=User)
-    assert seen == [user]
+    assert seen == [user, whole]
 
 
 def test_some_columns_defer_the_rest(member, django_assert_num_queries):
