@@ -1,8 +1,9 @@
-"""Counters in the shared cache for rate limits — one Redis round trip per hit.
+"""Counters and markers in the shared cache — one Redis round trip each.
 
 Django's cache API needs four round trips for "read the previous window, count one in this one"
 (get, add, exists, incr — and a new redis-py client object for each); on Redis this takes one
-pipelined trip. Values stay plain integers, so the cache API reads and changes them as usual.
+pipelined trip. "Set it unless it is there, and say what is there" takes two (add, get); on Redis
+one `SET … NX GET`. Values stay plain numbers, so the cache API reads and changes them as usual.
 """
 
 from __future__ import annotations
@@ -31,3 +32,24 @@ def window_hit(*, previous_key: str, current_key: str, timeout: int) -> tuple[in
     except ValueError:  # expired between add and incr
         cache.set(current_key, 1, timeout=timeout)
         return before, 1
+
+
+def add_or_get(key: str, value: float, timeout: int) -> float | None:
+    """Set `key` to `value` (for `timeout` seconds) unless it is set: None when this call set it,
+    else the number it holds (0.0 if it vanished meanwhile or holds no number)."""
+    cache = caches["default"]
+    if isinstance(cache, RedisCache):
+        full_key = cache.make_and_validate_key(key)
+        client = cache._cache.get_client(full_key, write=True)
+        before = client.set(full_key, repr(value), ex=timeout, nx=True, get=True)
+        return None if before is None else _number(before)
+    if cache.add(key, value, timeout=timeout):
+        return None
+    return _number(cache.get(key, 0.0))
+
+
+def _number(stored: object) -> float:
+    try:
+        return float(stored.decode() if isinstance(stored, bytes) else stored)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0.0

@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from backend import realtime
+from backend import counters, realtime
 from chat.models import Thread
 
 from .models import SuggestionDismissal, ThreadResource, ThreadSuggestion
@@ -25,9 +25,10 @@ def _pending_key(thread_id: int) -> str:
     return f"resources:suggest:{thread_id}"
 
 
-# Threads whose recompute this process scheduled → when it may start (time.monotonic()). Until then
-# the pending key is certainly set, so the next messages skip asking Redis: every message sent
-# asked, in the ORM thread that all of a worker's sockets share.
+# Threads with a recompute waiting → when it may start (time.monotonic()). Until then the pending
+# key is certainly set, so the next messages skip asking Redis: every message sent asked, in the ORM
+# thread that all of a worker's sockets share. Known for the recomputes this process scheduled and
+# for those another one did (the key holds when it may start).
 _scheduled_here: dict[int, float] = {}
 
 
@@ -40,13 +41,15 @@ def suggestions_schedule(*, thread: Thread) -> None:
     if _scheduled_here.get(thread.pk, 0.0) > now:
         return
     delay = settings.KENNISCLOUD["SUGGESTION_DEBOUNCE_SECONDS"]
-    if not cache.add(_pending_key(thread.pk), 1, timeout=max(60, delay * 6)):
-        return
-    if len(_scheduled_here) >= 10_000:
-        for thread_id in [t for t, starts in _scheduled_here.items() if starts <= now]:
-            del _scheduled_here[thread_id]
-    _scheduled_here[thread.pk] = now + delay
     run_after = timezone.now() + timedelta(seconds=delay)
+    waiting = counters.add_or_get(_pending_key(thread.pk), run_after.timestamp(), timeout=max(60, delay * 6))
+    starts = now + delay if waiting is None else now + min(delay, waiting - time.time())
+    if len(_scheduled_here) >= 10_000:
+        for thread_id in [t for t, at in _scheduled_here.items() if at <= now]:
+            del _scheduled_here[thread_id]
+    _scheduled_here[thread.pk] = starts
+    if waiting is not None:
+        return
     thread_id = thread.pk
     transaction.on_commit(lambda: suggestions_compute.using(run_after=run_after).enqueue(thread_id))
 

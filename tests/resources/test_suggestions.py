@@ -3,6 +3,7 @@ PostgreSQL's Dutch full-text search (stemming: "zonnepanelen" finds "zonnepaneel
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import pytest
@@ -167,6 +168,30 @@ def test_a_message_after_the_recompute_started_schedules_the_next_one(
         _say(thread, member, "derde")
     tasks = DBTaskResult.objects.filter(task_path="resources.tasks.suggestions_compute")
     assert [t.args_kwargs["args"] for t in tasks] == [[thread.pk], [thread.pk]]
+
+
+def test_a_recompute_another_process_scheduled_is_not_scheduled_again(
+    public_group, member, settings, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from backend import counters
+    from resources.suggestions import _pending_key
+
+    thread = chat_services.thread_create(actor=member, group=public_group, title="Zon")
+    # Another worker stored a message a moment ago and scheduled the recompute, which says when it
+    # may start.
+    delay = settings.KENNISCLOUD["SUGGESTION_DEBOUNCE_SECONDS"]
+    assert counters.add_or_get(_pending_key(thread.pk), time.time() + delay, timeout=60) is None
+    with django_capture_on_commit_callbacks(execute=True):
+        _say(thread, member, "eerste")
+        _say(thread, member, "tweede")
+    assert not DBTaskResult.objects.filter(task_path="resources.tasks.suggestions_compute").exists()
+    suggestions_recompute(thread_id=thread.pk)  # it ran: the next message asks for the next one
+    with django_capture_on_commit_callbacks(execute=True):
+        _say(thread, member, "derde")
+    [task] = DBTaskResult.objects.filter(task_path="resources.tasks.suggestions_compute")
+    assert task.args_kwargs["args"] == [thread.pk]
 
 
 def test_catalogue_search_as_you_type_and_by_isbn(catalogue, library):
