@@ -30,6 +30,27 @@ def columns(model: type[Model], table: str | None = None) -> str:
     return ", ".join(f"{prefix}.{quote(field.column)}" for field in model._meta.concrete_fields)
 
 
+def prepared_cursor() -> Any:
+    """`connection.cursor()`, but on PostgreSQL with the parameters sent apart from the statement
+    (server-side binding), so that psycopg prepares a statement run often on this connection
+    (after `prepare_threshold` runs): PostgreSQL then parses and plans it once per connection, not
+    on every run — the access read every send makes took 0.45 ms to plan and 0.2 ms to run. Django's
+    cursors bind on the client, which never prepares. For plain statements whose parameters all sit
+    where PostgreSQL can tell their type (comparisons with columns): an untyped one elsewhere — in a
+    SELECT list, say — is read as text."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.ensure_connection()
+    raw = connection.connection
+    client_side, raw.cursor_factory = raw.cursor_factory, ServerBindingCursor
+    try:
+        return connection.cursor()  # Django's own wrapping (query log, wrappers, time zone)
+    finally:
+        raw.cursor_factory = client_side
+
+
 def placeholders(count: int) -> str:
     """`%s, %s, …` for an `IN (…)` of `count` values."""
     return ", ".join(["%s"] * count)

@@ -121,6 +121,13 @@ if DATABASE_URL:
         # No JIT: our queries are short, and the planner's guess for the per-thread unread counts
         # made PostgreSQL spend ~200 ms compiling a 1 ms query (docs/performance.md).
         DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+        # Prepared statements for the few plain statements run through rows.prepared_cursor (every
+        # send's access read): parsed and planned once per connection. Django's own cursors never
+        # prepare. Off (KENNISCLOUD_DB_PREPARE=0) behind a transaction-mode pooler that cannot
+        # keep them (PgBouncer before 1.21, or without max_prepared_statements).
+        DATABASES["default"]["OPTIONS"].setdefault(
+            "prepare_threshold", 5 if env_bool("KENNISCLOUD_DB_PREPARE", True) else None
+        )
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
         "KENNISCLOUD_DB_POOL", True
     ):

@@ -217,7 +217,7 @@ def _read_with_standing(
         + "".join(f", ({probe})" for probe, _ in probes)
         + f" {from_sql}"
     )
-    with connection.cursor() as cursor:
+    with rows.prepared_cursor() as cursor:
         cursor.execute(sql, [p for _, probe_params in probes for p in probe_params] + params)
         row = cursor.fetchone()
     if row is None:

@@ -84,3 +84,17 @@ def test_some_columns_defer_the_rest(member, django_assert_num_queries):
         assert user.email == member.email  # deferred, as with .only()
     with pytest.raises(ValueError, match="no columns"):
         rows.some_columns(User, ["nickname"])
+
+
+def test_the_access_read_every_send_makes_is_prepared_once_per_connection(public_group, member):
+    thread = make_thread(public_group, member)
+    from chat.selectors import access_thread_to_send
+
+    for _ in range(7):  # prepared after prepare_threshold (5) runs on this connection
+        found = access_thread_to_send(user=member, thread_id=thread.pk, client_id=uuid.uuid4())
+        assert (found.pk, found.group.pk) == (thread.pk, public_group.pk)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements")
+        prepared = cursor.fetchall()
+    runs = [n for statement, n in prepared if 'FROM "chat_thread" INNER JOIN "groups_group"' in statement]
+    assert runs and runs[0] >= 1

@@ -18,7 +18,8 @@ PROBE = (
     "print(json.dumps({'engine': settings.DATABASES['default']['ENGINE'], "
     "'layer': settings.CHANNEL_LAYERS['default']['BACKEND'], "
     "'cache': settings.CACHES['default']['BACKEND'], 'debug': settings.DEBUG, "
-    "'hosts': settings.ALLOWED_HOSTS}))"
+    "'hosts': settings.ALLOWED_HOSTS, "
+    "'prepare': settings.DATABASES['default'].get('OPTIONS', {}).get('prepare_threshold', 'unset')}))"
 )
 KEEP = {"PATH", "HOME", "LANG", "PYTHONPATH"}
 
@@ -51,6 +52,13 @@ def test_urls_switch_to_postgresql_and_redis():
     # channels-redis, made to outlive a Redis outage (backend/channel_layer.py)
     assert config["layer"] == "backend.channel_layer.RedisChannelLayer"
     assert config["cache"].endswith("RedisCache")
+    assert config["prepare"] == 5  # rows.prepared_cursor's statements
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooler_that_cannot_keep_them():
+    result = probe(DATABASE_URL="postgres://u:p@db:5432/kc", KENNISCLOUD_DB_PREPARE="0")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["prepare"] is None
 
 
 @pytest.mark.parametrize(
