@@ -30,8 +30,10 @@ const defaultApi: CollectionApi = {
 /**
  * The theme collection of the group whose collection page is open: the ordered items with their
  * notes. Hosts and librarians change it here; `collection.changed` (anyone's change, sequenced) makes
- * it load again. Moves show at once and are sent as the whole order; while an order is on its way,
- * reloads wait for its answer (which is the collection as it is then).
+ * it load again. Moves show at once and are sent as the whole order, one order at a time: moves made
+ * while one is on its way are sent after it, as one order (the newest), so the server keeps the last
+ * order whatever order its requests would have been handled in. While orders are on their way,
+ * reloads wait for the last answer (which is the collection as it is then).
  */
 export class CollectionStore {
   slug = $state<string | null>(null);
@@ -42,7 +44,8 @@ export class CollectionStore {
   actionError = $state<string | null>(null);
 
   private ordersInFlight = 0;
-  private orderGeneration = 0;
+  /** The newest order not sent yet, and the items to go back to if it fails. */
+  private nextOrder: { slug: string; ids: number[]; before: CollectionItem[] } | null = null;
   private reloadAfterOrder = false;
   private loadGeneration = 0;
 
@@ -113,27 +116,40 @@ export class CollectionStore {
     next.splice(to, 0, item);
     this.items = next;
     this.actionError = null;
-    void this.sendOrder(slug, next.map((i) => i.id), before);
+    this.sendOrder(slug, next.map((i) => i.id), before);
     return { position: to + 1, total: next.length };
   }
 
-  private async sendOrder(slug: string, ids: number[], before: CollectionItem[]): Promise<void> {
-    const gen = ++this.orderGeneration;
+  private sendOrder(slug: string, ids: number[], before: CollectionItem[]): void {
+    // Moves made while an order is on its way go back, on failure, to what was shown before the
+    // first of them.
+    this.nextOrder = { slug, ids, before: this.nextOrder?.before ?? before };
+    if (this.ordersInFlight === 0) void this.sendOrders();
+  }
+
+  private async sendOrders(): Promise<void> {
     this.ordersInFlight += 1;
     try {
-      const items = await this.api.reorderCollection(slug, ids);
-      if (slug === this.slug && gen === this.orderGeneration) this.items = items;
-    } catch (err) {
-      if (slug === this.slug && gen === this.orderGeneration) {
-        this.items = before;
-        this.actionError = apiErrorText(err);
-        this.reloadAfterOrder = true;
+      while (this.nextOrder) {
+        const { slug, ids, before } = this.nextOrder;
+        this.nextOrder = null;
+        try {
+          const items = await this.api.reorderCollection(slug, ids);
+          if (slug === this.slug && !this.nextOrder) this.items = items;
+        } catch (err) {
+          if (slug === this.slug) {
+            this.items = before;
+            this.actionError = apiErrorText(err);
+            this.reloadAfterOrder = true;
+          }
+          this.nextOrder = null; // made on top of the refused one: shown no more
+        }
       }
     } finally {
       this.ordersInFlight -= 1;
-      if (this.ordersInFlight === 0 && this.reloadAfterOrder) {
+      if (this.reloadAfterOrder) {
         this.reloadAfterOrder = false;
-        if (slug === this.slug) void this.load();
+        void this.load();
       }
     }
   }

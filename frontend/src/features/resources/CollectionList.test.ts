@@ -107,6 +107,33 @@ describe('CollectionList', () => {
     expect(order()).toEqual(['1', '2', '3']);
   });
 
+  it('sends one order at a time: moves made meanwhile go after it, as the newest order', async () => {
+    // The server applies whatever request it handles last; two requests on their way at once may be
+    // handled in either order (two threads, two workers).
+    const answers: Array<(items: CollectionItem[]) => void> = [];
+    const a = api({ reorderCollection: vi.fn(() => new Promise<CollectionItem[]>((r) => answers.push(r))) });
+    const { order, button } = await render(a);
+    button(3, 'collection-up').click();
+    await settle();
+    button(3, 'collection-up').click();
+    await settle();
+    button(1, 'collection-down').click();
+    await settle();
+    expect(order()).toEqual(['3', '2', '1']);
+    expect(a.reorderCollection).toHaveBeenCalledTimes(1);
+    expect(a.reorderCollection).toHaveBeenLastCalledWith(G, [1, 3, 2]);
+    // The first answer does not undo what was moved since.
+    answers[0]([collectionItem(1), collectionItem(3), collectionItem(2)]);
+    await vi.waitFor(() => expect(a.reorderCollection).toHaveBeenCalledTimes(2));
+    expect(order()).toEqual(['3', '2', '1']);
+    // The two moves made meanwhile: one order, the newest.
+    expect(a.reorderCollection).toHaveBeenLastCalledWith(G, [3, 2, 1]);
+    answers[1]([collectionItem(3), collectionItem(2), collectionItem(1)]);
+    await settle();
+    expect(a.reorderCollection).toHaveBeenCalledTimes(2);
+    expect(order()).toEqual(['3', '2', '1']);
+  });
+
   it('reloads on collection.changed (live), but not while its own order is on its way', async () => {
     let finish!: (items: CollectionItem[]) => void;
     const a = api({ reorderCollection: vi.fn(() => new Promise<CollectionItem[]>((r) => (finish = r))) });
