@@ -324,11 +324,15 @@ class Broadcaster:
     # --- delivery
 
     async def dispatch(self, group_id: int, payload: str | bytes) -> None:
-        """Decode a frame once and hand it on to the group's local sockets — a sequenced one in seq
-        order (held while an earlier one is missing, see `_InOrder`). Called by one task only."""
+        """Decode a frame once and hand it on to the group's local sockets (`_in_order`)."""
+        if self.listeners.get(group_id):
+            await self._in_order(group_id, json.loads(payload))
+
+    async def _in_order(self, group_id: int, message: dict[str, Any]) -> None:
+        """Hand a decoded frame on — a sequenced one in seq order (held while an earlier one is
+        missing, see `_InOrder`). Called by one task only."""
         if not self.listeners.get(group_id):
             return
-        message = json.loads(payload)
         event = message.get("event") if message.get("type") == "group.event" else None
         seq = event.get("seq") if isinstance(event, dict) else None
         if not isinstance(seq, int):
@@ -405,7 +409,8 @@ class Broadcaster:
                 payload = None
             await self._release_due()
             if payload is not None:
-                await self.dispatch(json.loads(payload)["group_id"], payload)
+                message = json.loads(payload)
+                await self._in_order(message["group_id"], message)
 
     # --- the Redis side
 

@@ -62,9 +62,9 @@ def test_a_model_with_init_receivers_is_built_through_its_init(member):
     post_init.connect(receiver, sender=User)
     try:
         user = rows.builder(User, ["display_name"])(row)
-        cursor_columns = rows.columns(User)
+        every_column = rows.columns(User)
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {cursor_columns} FROM accounts_user WHERE id = %s", [member.pk])
+            cursor.execute(f"SELECT {every_column} FROM accounts_user WHERE id = %s", [member.pk])
             whole = rows.instance(User, cursor.fetchone())
     finally:
         post_init.disconnect(receiver, sender=User)

@@ -103,13 +103,17 @@ async def test_frames_without_a_seq_are_not_held(group_id):
 async def test_a_process_that_left_a_group_starts_its_order_afresh(group_id):
     socket = Socket()
     await broadcast.join(group_id, socket)
+    before = count("expired")
     publish_seq(group_id, 1)
     publish_seq(group_id, 3)  # held: 2 is missing
     assert await socket.got(1) == [1]
-    await broadcast.leave(group_id, socket)
+    await broadcast.leave(group_id, socket)  # what it held goes with it
 
     again = Socket()
     await broadcast.join(group_id, again)
     publish_seq(group_id, 7)  # the first frame since joining: nothing to wait for
     assert await again.got(1) == [7]
+    await asyncio.sleep(2 * broadcast.HOLD_SECONDS)
+    assert [m["event"]["seq"] for m in again.received] == [7]
+    assert count("expired") == before  # nothing was held over to the new order
     await broadcast.leave(group_id, again)

@@ -43,7 +43,7 @@ export class CollectionStore {
   /** Why the last change failed (shown on the page). */
   actionError = $state<string | null>(null);
 
-  private ordersInFlight = 0;
+  private sendingOrders = false;
   /** The newest order not sent yet, and the items to go back to if it fails. */
   private nextOrder: { slug: string; ids: number[]; before: CollectionItem[] } | null = null;
   private reloadAfterOrder = false;
@@ -79,14 +79,14 @@ export class CollectionStore {
   async load(): Promise<void> {
     const slug = this.slug;
     if (!slug) return;
-    if (this.ordersInFlight > 0) {
+    if (this.sendingOrders) {
       this.reloadAfterOrder = true;
       return;
     }
     const gen = ++this.loadGeneration;
     try {
       const items = await this.api.listCollection(slug);
-      if (slug !== this.slug || gen !== this.loadGeneration || this.ordersInFlight > 0) return;
+      if (slug !== this.slug || gen !== this.loadGeneration || this.sendingOrders) return;
       this.items = items;
       this.status = 'loaded';
       this.error = null;
@@ -124,11 +124,11 @@ export class CollectionStore {
     // Moves made while an order is on its way go back, on failure, to what was shown before the
     // first of them.
     this.nextOrder = { slug, ids, before: this.nextOrder?.before ?? before };
-    if (this.ordersInFlight === 0) void this.sendOrders();
+    if (!this.sendingOrders) void this.sendOrders();
   }
 
   private async sendOrders(): Promise<void> {
-    this.ordersInFlight += 1;
+    this.sendingOrders = true;
     try {
       while (this.nextOrder) {
         const { slug, ids, before } = this.nextOrder;
@@ -146,7 +146,7 @@ export class CollectionStore {
         }
       }
     } finally {
-      this.ordersInFlight -= 1;
+      this.sendingOrders = false;
       if (this.reloadAfterOrder) {
         this.reloadAfterOrder = false;
         void this.load();
